@@ -1,0 +1,22 @@
+"""``python -m pytracking.create_local --workspace DIR --data-root DIR``: write ``pytracking/evaluation/local.py``.
+
+The only way the tracking settings file is ever created. Refuses to overwrite an existing file unless ``--force``
+(which keeps a backup). ``PYTRACKING_<NAME>`` environment variables still override what the file says.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from ltr.admin.local_settings import create_local_main
+from pytracking.evaluation.environment import PYTRACKING_SCHEMA
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and write the file; returns the process exit code."""
+    return create_local_main(PYTRACKING_SCHEMA, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
