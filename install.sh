@@ -64,6 +64,10 @@ PY_DEPS=(
     pytest-xdist
     ruff
     "tornado<6.6"
+    got10k      # independent OTB metric implementation, used by the analysis cross-check
+    Shapely
+    fire
+    wget
 )
 BUILD_DEPS=("setuptools<81" wheel)   # visdom 0.2.4 is an sdist whose setup.py imports pkg_resources
 VISDOM_SPEC="visdom==0.2.4"
@@ -118,7 +122,7 @@ imports_ok() {
     "$VPY" - <<'EOF' 2>/dev/null
 import importlib, importlib.util, sys
 mods = ["torch", "numpy", "cv2", "scipy", "pandas", "matplotlib", "tqdm", "tensorboard", "pycocotools", "lmdb",
-        "jpeg4py", "pytest", "xdist", "visdom", "tornado", "ltr", "pytracking", "prroi_pooling"]
+        "jpeg4py", "pytest", "xdist", "got10k", "visdom", "tornado", "ltr", "pytracking", "prroi_pooling"]
 sys.exit(1 if any(importlib.util.find_spec(m) is None for m in mods) else 0)
 EOF
 }

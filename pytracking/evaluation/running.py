@@ -1,0 +1,199 @@
+"""Run trackers over datasets: sequential or in a process pool, resumable, shardable, failures summarised.
+
+Every (tracker, sequence) pair is one job. A job whose box file already exists is skipped with an
+"exists, skipped" line (result files are written atomically, so an existing file is a complete one). A job that
+raises is reported with its traceback, the run continues, and the returned :class:`RunReport` lists every failure
+(``run_tracker.py`` exits non-zero if there is any). ``--shard i/n`` keeps every n-th sequence starting at the i-th
+(1-based), a deterministic slice of the dataset order, so several hosts can share one results folder.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytracking.evaluation.data import Sequence
+from pytracking.evaluation.results_io import box_file, result_exists, save_sequence_result
+from pytracking.evaluation.tracker import Tracker, fps
+
+__all__ = ["run_dataset", "run_sequence", "RunReport", "JobResult", "parse_shard", "shard_slice"]
+
+
+@dataclass
+class JobResult:
+    tracker: str
+    sequence: str
+    status: str  # 'done' | 'skipped' | 'failed'
+    num_frames: int = 0
+    fps: float = 0.0  # all frames, initialisation included
+    tracking_fps: float = 0.0  # frames 1.. only (the per-frame speed users quote)
+    message: str = ""
+
+
+@dataclass
+class RunReport:
+    """What happened to every job of a :func:`run_dataset` call."""
+
+    results: list[JobResult] = field(default_factory=list)
+
+    def _with(self, status: str) -> list[JobResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def done(self) -> list[JobResult]:
+        return self._with("done")
+
+    @property
+    def skipped(self) -> list[JobResult]:
+        return self._with("skipped")
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return self._with("failed")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        lines = [
+            f"Summary: {len(self.done)} tracked, {len(self.skipped)} skipped (results exist), "
+            f"{len(self.failed)} failed, {len(self.results)} jobs"
+        ]
+        if self.failed:
+            lines.append("Failed sequences:")
+            for r in self.failed:
+                last = r.message.strip().splitlines()[-1] if r.message.strip() else "unknown error"
+                lines.append(f"  {r.tracker} / {r.sequence}: {last}")
+        return "\n".join(lines)
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``'i/n'`` (1 <= i <= n) -> ``(i, n)``; ``None`` -> ``None``. ValueError with the rule otherwise."""
+    if text is None:
+        return None
+    try:
+        i_text, n_text = text.split("/")
+        i, n = int(i_text), int(n_text)
+    except ValueError:
+        raise ValueError(f"--shard must look like i/n (e.g. 1/4), got {text!r}") from None
+    if n < 1 or not 1 <= i <= n:
+        raise ValueError(f"--shard {text}: need 1 <= i <= n (shards are numbered from 1)")
+    return i, n
+
+
+def shard_slice(items: list, shard: tuple[int, int] | None) -> list:
+    """Every n-th item starting at item i-1: shards are disjoint, cover everything and interleave long/short."""
+    if shard is None:
+        return list(items)
+    i, n = shard
+    return list(items)[i - 1 :: n]
+
+
+def run_sequence(
+    seq: Sequence,
+    tracker: Tracker,
+    debug: int = 0,
+    visdom_info: dict[str, Any] | None = None,
+    save_float: bool = False,
+    skip_existing: bool = True,
+) -> JobResult:
+    """One job: skip if done, else track + save atomically. Never raises for tracker errors (returns 'failed')."""
+    label = tracker.label
+    try:
+        if skip_existing and result_exists(tracker.results_dir, seq.name):
+            return JobResult(label, seq.name, "skipped", message=str(box_file(tracker.results_dir, seq.name)))
+        output = tracker.run_sequence(seq, debug=debug, visdom_info=visdom_info)
+        save_sequence_result(tracker.results_dir, seq.name, output["target_bbox"], output["time"], save_float)
+        times = output["time"]
+        return JobResult(label, seq.name, "done", len(times), fps(times), fps(times[1:]) if len(times) > 1 else 0.0)
+    except Exception:  # noqa: BLE001 - one failing sequence must not stop the benchmark; reported with traceback
+        return JobResult(label, seq.name, "failed", message=traceback.format_exc())
+
+
+def _init_worker(torch_threads: int) -> None:
+    """Limit each worker's intra-op threads so N workers do not oversubscribe the CPU. Set through the environment
+    (read when torch initialises) so that workers whose tracker never imports torch do not pay for importing it."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(torch_threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(torch_threads)
+
+
+def _log_result(log: Callable[[str], None], index: int, total: int, r: JobResult) -> None:
+    prefix = f"[{index}/{total}] {r.tracker} / {r.sequence}"
+    if r.status == "done":
+        log(f"{prefix}: {r.num_frames} frames, FPS: {r.fps:.1f} (tracking only: {r.tracking_fps:.1f})")
+    elif r.status == "skipped":
+        log(f"{prefix}: exists, skipped ({r.message})")
+    else:
+        log(f"{prefix}: FAILED\n{r.message.rstrip()}")
+
+
+def run_dataset(
+    dataset: Iterable[Sequence],
+    trackers: Iterable[Tracker],
+    debug: int = 0,
+    threads: int = 0,
+    visdom_info: dict[str, Any] | None = None,
+    save_float: bool = False,
+    shard: tuple[int, int] | str | None = None,
+    skip_existing: bool = True,
+    log: Callable[[str], None] = print,
+) -> RunReport:
+    """Run every tracker on every sequence (of the shard) and return a :class:`RunReport`.
+
+    Args:
+        dataset: sequences (e.g. ``get_dataset('otb')``).
+        trackers: :class:`Tracker` objects.
+        debug: debug level passed to the trackers.
+        threads: 0 = sequential in this process; N > 0 = a pool of N worker processes ('spawn' start method,
+            torch threads per worker = cpu_count // N). Sequences, trackers and their parameter factories must be
+            picklable (module-level) to run in a pool.
+        visdom_info: ``{'use_visdom': bool, 'server': str, 'port': int}`` for debug visualisation.
+        save_float: keep full float precision in the box files.
+        shard: ``(i, n)`` or ``'i/n'``: run only the i-th of n interleaved slices of the sequence list.
+        skip_existing: skip jobs whose result already exists (default); False re-runs and overwrites.
+        log: receives one line per job and the final summary.
+    """
+    if isinstance(shard, str):
+        shard = parse_shard(shard)
+    sequences = shard_slice(list(dataset), shard)
+    trackers = list(trackers)
+    jobs = [(seq, trk) for seq in sequences for trk in trackers]
+    report = RunReport()
+    total = len(jobs)
+    if shard is not None:
+        log(f"Shard {shard[0]}/{shard[1]}: {len(sequences)} sequences")
+    if threads and threads > 0 and total > 1:
+        torch_threads = max(1, (os.cpu_count() or 1) // threads)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(threads, mp_context=context, initializer=_init_worker,
+                                 initargs=(torch_threads,)) as pool:
+            futures = {
+                pool.submit(run_sequence, seq, trk, debug, visdom_info, save_float, skip_existing): (seq, trk)
+                for seq, trk in jobs
+            }
+            for future in as_completed(futures):
+                seq, trk = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    result = JobResult(trk.label, seq.name, "failed", message=traceback.format_exc()
+                                       + "worker process died (out of memory or a crash in native code)")
+                report.results.append(result)
+                _log_result(log, len(report.results), total, result)
+    else:
+        for seq, trk in jobs:
+            result = run_sequence(seq, trk, debug, visdom_info, save_float, skip_existing)
+            report.results.append(result)
+            _log_result(log, len(report.results), total, result)
+    log(report.summary())
+    return report

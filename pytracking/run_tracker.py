@@ -1,0 +1,106 @@
+"""Run a tracker over a dataset (or some of its sequences) and write the result files.
+
+    python pytracking/run_tracker.py atom default --dataset otb
+    python -m pytracking.run_tracker atom default --dataset otb --sequence Couple --debug 1
+    python pytracking/run_tracker.py atom synthetic --dataset synthetic --threads 2 --shard 1/2
+
+Results go to ``<results_path>/<tracker>/<param>[_<runid:03d>]/<seq>.txt`` (see ``pytracking/evaluation/README.md``).
+Exit status: 0 when every sequence was tracked or already done, 1 if any sequence failed, 2 on usage errors
+(unknown dataset/sequence, missing benchmark files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence as SequenceABC
+
+from ltr.admin.settings_errors import SettingsError
+from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
+from pytracking.evaluation.datasets import get_dataset
+from pytracking.evaluation.running import parse_shard, run_dataset
+from pytracking.evaluation.tracker import Tracker
+
+__all__ = ["main", "build_parser", "str2bool"]
+
+_TRUE = {"true", "1", "yes", "y", "on"}
+_FALSE = {"false", "0", "no", "n", "off"}
+
+
+def str2bool(text: str) -> bool:
+    """Parse a command-line boolean: true/false, 1/0, yes/no, on/off (any case). ``bool('false')`` would be True."""
+    value = str(text).strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise argparse.ArgumentTypeError(f"expected a boolean (true/false, 1/0, yes/no, on/off), got {text!r}")
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_visdom_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--use_visdom", "--use-visdom", type=str2bool, default=True, metavar="true|false",
+                        help="show debug blocks in visdom when --debug > 0 (default: true)")
+    parser.add_argument("--visdom_server", "--visdom-server", default="127.0.0.1", help="visdom host")
+    parser.add_argument("--visdom_port", "--visdom-port", type=int, default=8097, help="visdom port")
+
+
+def visdom_info_from(args: argparse.Namespace) -> dict:
+    return {"use_visdom": args.use_visdom, "server": args.visdom_server, "port": args.visdom_port}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_tracker.py", description="Run a tracker on a tracking dataset and save the result files."
+    )
+    parser.add_argument("tracker_name", help="tracker, e.g. atom (pytracking/tracker/<name>)")
+    parser.add_argument("tracker_param", help="parameter set, e.g. default (pytracking/parameter/<name>/<param>.py)")
+    parser.add_argument("--runid", type=int, default=None, help="run id: results go to <param>_<runid:03d>")
+    parser.add_argument("--dataset", "--dataset_name", default="otb",
+                        help="dataset: otb, nfs, uav, uav10fps, lasot, got10k_test, got10k_val, trackingnet, vot, "
+                             "synthetic, or folder:<path> (default: otb)")
+    parser.add_argument("--sequence", action="append", default=None, metavar="NAME|IDX",
+                        help="run only this sequence (name or index); repeat for several")
+    parser.add_argument("--debug", type=int, default=0, help="debug level (0 = off)")
+    parser.add_argument("--threads", type=int, default=0, help="worker processes (0 = run in this process)")
+    parser.add_argument("--save-float", "--save_float", dest="save_float", action="store_true",
+                        help="store boxes with full float precision instead of integers")
+    parser.add_argument("--shard", type=_shard, default=None, metavar="i/n",
+                        help="run only the i-th of n interleaved slices of the sequences (1 <= i <= n)")
+    parser.add_argument("--allow-missing", "--allow_missing", dest="allow_missing", action="store_true",
+                        help="skip (and list) sequences whose files are absent instead of stopping")
+    add_visdom_arguments(parser)
+    return parser
+
+
+def main(argv: SequenceABC[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        dataset = get_dataset(args.dataset, sequences=args.sequence, allow_missing=args.allow_missing)
+    except (MissingSequencesError, UnknownSequenceError, SettingsError, ValueError, FileNotFoundError) as exc:
+        print(f"run_tracker: {exc}", file=sys.stderr)
+        return 2
+    if not dataset:
+        print(f"run_tracker: no sequences to run in dataset {args.dataset!r}", file=sys.stderr)
+        return 2
+    tracker = Tracker(args.tracker_name, args.tracker_param, args.runid)
+    report = run_dataset(
+        dataset,
+        [tracker],
+        debug=args.debug,
+        threads=args.threads,
+        visdom_info=visdom_info_from(args),
+        save_float=args.save_float,
+        shard=args.shard,
+    )
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Test-only tracker package (importable by module path from tests and spawned workers)."""
