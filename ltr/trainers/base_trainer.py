@@ -1,0 +1,210 @@
+"""Epoch loop, checkpoints, exact resume and fail-safe retries, independent of what one epoch does.
+
+Why this matters: ATOM-style training runs for days. A run that is killed (pre-emption, OOM, Ctrl-C) must continue
+*exactly* where it stopped, which needs more than the weights: optimizer state (Adam moments), scheduler state,
+stats history and the random generators. The data stream itself is a function of ``(seed, epoch, index)`` (see
+:mod:`ltr.data.sampler`), and the trainer tells each loader which epoch it is (``loader.set_epoch``) and restores the
+loaders' own generators, so a resumed epoch sees the same batches as an uninterrupted run.
+
+Checkpoints go to ``<workspace>/checkpoints/ltr/<module>/<name>/<NetType>_ep%04d.pth.tar`` (format in
+:mod:`ltr.admin.checkpoint`), written atomically by rank 0 only.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ltr.admin.checkpoint import (
+    CheckpointError,
+    checkpoint_path,
+    latest_checkpoint,
+    load_checkpoint,
+    make_checkpoint,
+    prune_checkpoints,
+    restore_rng_state,
+    save_checkpoint,
+    unwrap_network,
+)
+from ltr.admin.distributed import DistInfo
+
+__all__ = ["BaseTrainer", "resolve_device"]
+
+logger = logging.getLogger("ltr.trainers")
+
+
+def resolve_device(preference: str | torch.device = "auto", dist_info: DistInfo | None = None) -> torch.device:
+    """``'auto'``: CUDA (``cuda:<local_rank>``) when available, else CPU. ``'cuda'`` without CUDA is an error."""
+    pref = str(preference)
+    local = dist_info.local_rank if dist_info is not None else 0
+    if pref == "auto":
+        return torch.device(f"cuda:{local}") if torch.cuda.is_available() else torch.device("cpu")
+    dev = torch.device(pref)
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError(f"device '{pref}' requested but CUDA is not available; use --device cpu or auto")
+        if dev.index is None:
+            dev = torch.device(f"cuda:{local}")
+    return dev
+
+
+class BaseTrainer:
+    """Owns the epoch loop; subclasses implement :meth:`train_epoch`.
+
+    Args:
+        actor: :class:`ltr.actors.BaseActor` (its ``net`` is moved to the device and wrapped in DDP when distributed).
+        loaders: loaders with ``name``, ``training``, ``epoch_interval`` (e.g. :class:`ltr.data.loader.LTRLoader`).
+        optimizer: over the trainable parameters.
+        settings: :class:`ltr.admin.settings.Settings` (device, dist, checkpoint policy, paths).
+        lr_scheduler: stepped once per epoch (optional).
+    """
+
+    def __init__(self, actor: Any, loaders: Sequence[Any], optimizer: torch.optim.Optimizer, settings: Any,
+                 lr_scheduler: Any = None) -> None:
+        self.actor = actor
+        self.loaders = list(loaders)
+        self.optimizer = optimizer
+        self.settings = settings
+        self.lr_scheduler = lr_scheduler
+        self.dist: DistInfo = getattr(settings, "dist", None) or DistInfo()
+        self.device = resolve_device(getattr(settings, "device", "auto"), self.dist)
+        self.actor.to(self.device)
+        if self.dist.enabled and not isinstance(self.actor.net, nn.parallel.DistributedDataParallel):
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.actor.net = nn.parallel.DistributedDataParallel(self.actor.net, device_ids=ids)
+        self.epoch = 0
+        self.stats_history: dict[str, dict[str, dict[int, float]]] = {}
+        # Base seed of each loader's own generator (shuffle order, worker seeds); re-seeded per epoch from it so the
+        # stream is a function of (loader seed, epoch) on every rank, also after a resume.
+        self._loader_base_seeds = {ld.name: ld.generator.initial_seed() for ld in self.loaders
+                                   if isinstance(getattr(ld, "generator", None), torch.Generator)}
+        self.max_retries = int(getattr(settings, "fail_safe_max_retries", 3))
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def net(self) -> nn.Module:
+        """The bare network (without DDP wrapper)."""
+        return unwrap_network(self.actor.net)
+
+    @property
+    def net_type(self) -> str:
+        return type(self.net).__name__
+
+    @property
+    def is_main(self) -> bool:
+        return self.dist.is_main
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        override = getattr(self.settings, "checkpoint_dir_override", None)
+        return Path(override) if override else Path(self.settings.checkpoint_dir)
+
+    # ------------------------------------------------------------------ loop
+    def train_epoch(self) -> None:
+        raise NotImplementedError
+
+    def train(self, max_epochs: int, load_latest: bool = True, fail_safe: bool = True) -> None:
+        """Train until ``max_epochs`` epochs are complete.
+
+        ``load_latest`` resumes from the newest checkpoint of this setup. With ``fail_safe``, an exception inside an
+        epoch is logged with its traceback, the latest checkpoint (or the state at the start of this call) is
+        restored and the epoch retried, at most ``settings.fail_safe_max_retries`` times; then it is re-raised.
+        KeyboardInterrupt and SystemExit are never caught.
+        """
+        if load_latest:
+            self.load_checkpoint()
+        start_snapshot = self._snapshot() if fail_safe else None
+        retries = 0
+        while True:
+            try:
+                for epoch in range(self.epoch + 1, max_epochs + 1):
+                    self.epoch = epoch
+                    self.train_epoch()
+                    if self.lr_scheduler is not None:
+                        self.lr_scheduler.step()
+                    self.save_checkpoint()
+                break
+            except Exception:
+                if not fail_safe or retries >= self.max_retries:
+                    raise
+                retries += 1
+                logger.error("Training epoch %d failed (retry %d of %d):\n%s", self.epoch, retries,
+                             self.max_retries, traceback.format_exc())
+                if not self.load_checkpoint():
+                    self._restore_snapshot(start_snapshot)
+        if self.is_main:
+            logger.info("Finished training after %d epochs", self.epoch)
+
+    # ------------------------------------------------------------------ data stream
+    def prepare_loader(self, loader: Any) -> None:
+        """Point ``loader`` at the current epoch: ``set_epoch`` (sampler draws) and its generator re-seeded from
+        (base seed, epoch), so a resumed run (on any rank) sees exactly the batches an uninterrupted one would."""
+        if hasattr(loader, "set_epoch"):
+            loader.set_epoch(self.epoch)
+        base = self._loader_base_seeds.get(loader.name)
+        if base is not None:
+            loader.generator.manual_seed((base * 1_000_003 + self.epoch) % (2**63))
+
+    # ------------------------------------------------------------------ state
+    def _loader_states(self) -> dict[str, Any]:
+        return {name: {"base_seed": seed} for name, seed in self._loader_base_seeds.items()}
+
+    def _snapshot(self) -> dict[str, Any]:
+        """In-memory copy of everything a checkpoint holds (used when a failure happens before the first one)."""
+        return copy.deepcopy(self._checkpoint_state())
+
+    def _restore_snapshot(self, snap: dict[str, Any] | None) -> None:
+        if snap is None:
+            return
+        self._apply_state(snap)
+
+    def _checkpoint_state(self) -> dict[str, Any]:
+        return make_checkpoint(self.net, self.epoch, optimizer=self.optimizer, lr_scheduler=self.lr_scheduler,
+                               stats=self.stats_history, settings=self.settings,
+                               extra={"loaders": self._loader_states()}, actor_type=type(self.actor).__name__)
+
+    def save_checkpoint(self) -> Path | None:
+        """Write the checkpoint of the current (completed) epoch; rank 0 only. Prunes per settings."""
+        if not self.is_main:
+            return None
+        path = checkpoint_path(self.checkpoint_dir, self.net_type, self.epoch)
+        save_checkpoint(self._checkpoint_state(), path)
+        prune_checkpoints(self.checkpoint_dir, self.net_type, getattr(self.settings, "checkpoint_keep_last", None),
+                          getattr(self.settings, "checkpoint_keep_epochs", ()))
+        return path
+
+    def load_checkpoint(self, checkpoint: str | Path | int | None = None) -> bool:
+        """Restore from ``checkpoint`` (path, epoch number, or None = latest of this setup). False if none exists."""
+        if checkpoint is None:
+            path = latest_checkpoint(self.checkpoint_dir, self.net_type)
+            if path is None:
+                return False
+        elif isinstance(checkpoint, int):
+            path = checkpoint_path(self.checkpoint_dir, self.net_type, checkpoint)
+        else:
+            path = Path(checkpoint)
+        state = load_checkpoint(path, map_location="cpu")
+        if state.get("net_type") != self.net_type:
+            raise CheckpointError(f"{path} holds a {state.get('net_type')}, this trainer trains a {self.net_type}")
+        self._apply_state(state)
+        if self.is_main:
+            logger.info("Resumed from %s (epoch %d)", path, self.epoch)
+        return True
+
+    def _apply_state(self, state: dict[str, Any]) -> None:
+        self.net.load_state_dict(state["net"])
+        if state.get("optimizer") is not None:
+            self.optimizer.load_state_dict(state["optimizer"])
+        if self.lr_scheduler is not None and state.get("lr_scheduler") is not None:
+            self.lr_scheduler.load_state_dict(state["lr_scheduler"])
+        self.epoch = int(state["epoch"])
+        self.stats_history = copy.deepcopy(state.get("stats") or {})
+        if state.get("rng_state"):
+            restore_rng_state(state["rng_state"])

@@ -1,0 +1,144 @@
+"""run_training CLI + train settings: missing-data report, synthetic training (loss falls, resumable checkpoints),
+and 2-process DistributedDataParallel on CPU (gloo)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from ltr.admin.checkpoint import list_checkpoints, load_checkpoint
+from ltr.admin.environment import env_settings
+from ltr.admin.loading import load_network
+from ltr.admin.settings import Settings
+from ltr.run_training import build_parser, run_training
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _clean_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LTR_")}
+    env["LTR_SETTINGS_FILE"] = str(tmp_path / "no_local.py")  # ignore any developer local.py
+    return env
+
+
+def _tiny_settings(tmp_path: Path, **extra) -> Settings:
+    """atom_synthetic shrunk so a run takes seconds: 64x64 crops, few samples, tiny synthetic videos."""
+    env = env_settings(environ={"LTR_WORKSPACE_DIR": str(tmp_path / "ws")}, local_file=tmp_path / "no_local.py")
+    s = Settings(module_name="bbreg", script_name="atom_synthetic", env=env, device="cpu", seed=0,
+                 progress_bar=False, print_interval=1000, use_tensorboard=False)
+    s.feature_sz = 4
+    s.batch_size = 4
+    s.samples_per_epoch = 48
+    s.val_samples_per_epoch = 8
+    s.val_epoch_interval = 100
+    s.synthetic_num_sequences = 12
+    s.synthetic_seq_len = 24
+    s.synthetic_image_size = (96, 128)
+    s.lr = 2e-3
+    for k, v in extra.items():
+        setattr(s, k, v)
+    return s
+
+
+def test_cli_missing_dataset_paths_lists_every_setting(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, str(REPO / "ltr" / "run_training.py"), "bbreg", "atom", "--workspace",
+                           str(tmp_path / "ws")], capture_output=True, text=True, env=_clean_env(tmp_path),
+                          cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for setting, var in (("lasot_dir", "LTR_LASOT_DIR"), ("got10k_dir", "LTR_GOT10K_DIR"),
+                         ("trackingnet_dir", "LTR_TRACKINGNET_DIR"), ("coco_dir", "LTR_COCO_DIR")):
+        assert f"'{setting}'" in proc.stderr and var in proc.stderr
+    assert "resnet18-f37072fd.pth" in proc.stderr and "--no-pretrained" in proc.stderr
+    assert not (tmp_path / "ws" / "checkpoints").exists()
+
+
+def test_cli_module_form_and_overrides_parse(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "ltr.run_training", "bbreg", "no_such_setup", "--workspace",
+                           str(tmp_path / "ws")], capture_output=True, text=True, env=_clean_env(tmp_path),
+                          cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2 and "no train settings 'bbreg/no_such_setup'" in proc.stderr
+    args = build_parser().parse_args(["bbreg", "atom", "--epochs", "3", "--batch-size", "16", "--workers", "2",
+                                      "--samples-per-epoch", "640", "--datasets", "lasot,coco", "--device", "cpu",
+                                      "--seed", "7", "--workspace", "/w", "--no-pretrained"])
+    assert (args.epochs, args.batch_size, args.workers, args.samples_per_epoch, args.datasets, args.device,
+            args.seed, args.workspace, args.no_pretrained) == (3, 16, 2, 640, "lasot,coco", "cpu", 7, "/w", True)
+
+
+@pytest.mark.slow
+def test_synthetic_training_loss_falls_and_checkpoints_load(tmp_path) -> None:
+    torch.set_num_threads(2)
+    settings = _tiny_settings(tmp_path, overrides={"epochs": 3})
+    trainer = run_training(settings)
+    losses = trainer.stats_history["train"]["Loss/iou"]
+    assert sorted(losses) == [1, 2, 3]
+    assert losses[3] < 0.5 * losses[1], losses
+    ckdir = tmp_path / "ws" / "checkpoints" / "ltr" / "bbreg" / "atom_synthetic"
+    assert [e for e, _ in list_checkpoints(ckdir, "ATOMnet")] == [1, 2, 3]
+    net, ck = load_network(ckdir)
+    assert ck["epoch"] == 3 and len(net.state_dict()) == 201
+    assert ck["constructor"]["name"] == "atom_resnet18" and ck["settings"]["feature_sz"] == 4
+    for k, v in trainer.net.state_dict().items():
+        assert torch.equal(v, net.state_dict()[k]), k
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ddp_worker(rank: int, world: int, port: int, tmp: str) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    from ltr.admin.distributed import dist_info_from_env
+
+    settings = _tiny_settings(Path(tmp), overrides={"epochs": 1}, samples_per_epoch=8, dist=dist_info_from_env())
+    trainer = run_training(settings)
+    params = {k: v.detach().clone() for k, v in trainer.net.named_parameters()}
+    torch.save({"params": params, "loss": trainer.stats_history["train"]["Loss/iou"][1]},
+               Path(tmp) / f"rank{rank}.pt")
+
+
+@pytest.mark.slow
+def test_distributed_two_ranks_identical_weights(tmp_path) -> None:
+    torch.multiprocessing.spawn(_ddp_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    r0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    r1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
+    assert r0["params"].keys() == r1["params"].keys()
+    for k in r0["params"]:
+        assert torch.equal(r0["params"][k], r1["params"][k]), k
+    assert r0["loss"] == r1["loss"]  # epoch averages are all-reduced
+    ckdir = tmp_path / "ws" / "checkpoints" / "ltr" / "bbreg" / "atom_synthetic"
+    ckpts = list_checkpoints(ckdir)
+    assert [e for e, _ in ckpts] == [1]  # written once, by rank 0
+    ck = load_checkpoint(ckpts[0][1])
+    assert not any(k.startswith("module.") for k in ck["net"])
+    net, _ = load_network(ckpts[0][1])
+    for k, v in r0["params"].items():
+        assert torch.equal(net.state_dict()[k], v), k
+
+
+@pytest.mark.slow
+def test_atom_pipeline_resume_is_bit_exact(tmp_path) -> None:
+    """The real ATOM pipeline (sampler, processing, loader, frozen BN-train backbone, Adam, StepLR): 2 epochs in one go
+    equal 1 epoch + resume + 1 epoch, bit for bit."""
+    torch.set_num_threads(2)
+    small = {"samples_per_epoch": 8, "lr_step_size": 1}
+    straight = run_training(_tiny_settings(tmp_path / "a", overrides={"epochs": 2}, **small))
+    run_training(_tiny_settings(tmp_path / "b", overrides={"epochs": 1}, **small))
+    torch.manual_seed(999)  # disturb global state as a new process would
+    resumed = run_training(_tiny_settings(tmp_path / "b", overrides={"epochs": 2}, **small))
+    assert resumed.epoch == 2
+    a, b = straight.net.state_dict(), resumed.net.state_dict()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    assert straight.stats_history == resumed.stats_history
+    assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(straight.optimizer.param_groups[0]["lr"])
