@@ -24,6 +24,7 @@ from ltr.dataset.base_video_dataset import (
     select_fraction,
     sequence_info_from_boxes,
 )
+from ltr.dataset.lasot_splits import is_lasot_test_sequence
 
 __all__ = ["Lasot"]
 
@@ -49,8 +50,9 @@ class Lasot(BaseVideoDataset):
     Args:
         root: LaSOT root holding one folder per class (``airplane/``, ``basketball/``, ...).
         image_loader: image decoder (default :func:`ltr.data.image_loader.default_image_loader`).
-        split: ``None`` for every sequence found, or the path of a text file listing sequence names (``cat-3``), one
-            per line. The official train/test lists are not shipped; pass them as a file.
+        split: ``None`` for every sequence found; ``'test'`` for the official 280 test sequences, ``'train'`` for
+            every other sequence found on disk (the protocol's 16 per class); or the path of a text file listing
+            sequence names (``cat-3``), one per line.
         vid_ids: optional list of per-class sequence numbers to keep (e.g. ``[1, 2, 3]`` keeps ``<class>-1..3``);
             cannot be combined with ``split``.
         data_fraction: keep a deterministic fraction of the sequences (see ``select_fraction``).
@@ -97,12 +99,15 @@ class Lasot(BaseVideoDataset):
         return sorted(names, key=natural_key)
 
     def _read_split(self, split: PathLike) -> list[str]:
-        if isinstance(split, str) and split.lower() in ("train", "test", "val"):
-            if not Path(split).is_file():
-                raise ValueError(
-                    f"LaSOT split {split!r}: the official split lists are not shipped with this reader; pass the path "
-                    "of a text file with one sequence name (e.g. 'airplane-1') per line"
+        if isinstance(split, str) and split.lower() in ("train", "test") and not Path(split).is_file():
+            found = self._scan()
+            wanted = split.lower() == "test"
+            names = [n for n in found if is_lasot_test_sequence(n) == wanted]
+            if not names:
+                raise FileNotFoundError(
+                    f"LaSOT split {split!r}: none of the {len(found)} sequences under '{self.root}' belong to it"
                 )
+            return names
         path = Path(split)
         if not path.is_file():
             raise FileNotFoundError(f"LaSOT split file '{path}' not found")

@@ -11,7 +11,8 @@ Command-line overrides (``run_training --help``): ``--epochs --batch-size --work
 --device --seed --workspace --no-pretrained``. ``--batch-size`` and ``--samples-per-epoch`` are *per process*: with
 ``torchrun --nproc_per_node=N`` the global batch is N x batch and every rank draws its own stream (seed + 1000 x rank).
 
-Split lists: the LaSOT train and GOT-10k vot-train / vot-val lists are plain text files (one sequence name or 0-based
+Split lists: LaSOT's train split is the official protocol (built in: every sequence not in the 280-sequence test
+set). The GOT-10k vot-train / vot-val lists are plain text files (one sequence name or 0-based
 index per line) read from ``settings.<name>`` (defaults under ``ltr/data_specs/``); they are not shipped with the
 readers. A missing dataset path, split list or pretrained backbone file is reported together in one message before
 anything is loaded.
@@ -72,7 +73,7 @@ DEFAULTS: dict[str, Any] = {
     "pretrained": True,
     "datasets": ["lasot", "got10k", "trackingnet", "coco"],
     "trackingnet_sets": [0, 1, 2, 3],
-    "lasot_train_split": str(DATA_SPECS / "lasot_train_split.txt"),
+    "lasot_train_split": "train",  # the official protocol split, built in (ltr.dataset.lasot_splits)
     "got10k_train_split": str(DATA_SPECS / "got10k_vot_train_split.txt"),
     "got10k_val_split": str(DATA_SPECS / "got10k_vot_val_split.txt"),
 }
@@ -133,7 +134,8 @@ def _collect_missing(settings: Any) -> list[str]:
             problems.append(str(exc))
     splits = []
     if "lasot" in settings.datasets:
-        splits.append(("lasot_train_split", "LaSOT training sequence names"))
+        if settings.lasot_train_split != "train":
+            splits.append(("lasot_train_split", "LaSOT training sequence names"))
     splits += [("got10k_train_split", "GOT-10k vot-train sequences (names or 0-based indices)"),
                ("got10k_val_split", "GOT-10k vot-val sequences (names or 0-based indices)")]
     for attr, what in splits:

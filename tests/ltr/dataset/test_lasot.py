@@ -89,8 +89,11 @@ def test_split_file_and_vid_ids(lasot_root, tmp_path_factory):
     assert [ds.get_sequence_name(i) for i in range(2)] == ["dog-3", "cat-10"]
     ds = Lasot(lasot_root, vid_ids=[1, 3])
     assert [ds.get_sequence_name(i) for i in range(2)] == ["cat-1", "dog-3"]
-    with pytest.raises(ValueError, match="not shipped"):
-        Lasot(lasot_root, split="train")
+    # Official protocol: cat-1 is a test sequence (cat test ids 1, 3, 18, 20; dog 1, 7, 15, 19), the rest train.
+    train = Lasot(lasot_root, split="train")
+    assert [train.get_sequence_name(i) for i in range(train.get_num_sequences())] == ["cat-2", "cat-10", "dog-3"]
+    test = Lasot(lasot_root, split="test")
+    assert [test.get_sequence_name(i) for i in range(test.get_num_sequences())] == ["cat-1"]
     bad = split.parent / "bad.txt"
     bad.write_text("cat-1\nbird-7\n")
     with pytest.raises(FileNotFoundError, match="bird-7"):
