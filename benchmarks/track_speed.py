@@ -1,0 +1,136 @@
+"""ATOM tracking speed on one real sequence, as a ratio to the backbone forward measured in the same run.
+
+Why a ratio: the machines these numbers come from are shared and their load varies, so absolute milliseconds are
+not comparable between runs. The backbone (ResNet-18 up to layer3 on one 288x288 patch) is the irreducible per-frame
+work of ATOM; everything else the tracker does should be small next to it. Each tracked frame is followed by one
+timed backbone forward, so both see the same load.
+
+Usage::
+
+    python benchmarks/track_speed.py [--sequence DIR] [--network FILE] [--frames N] [--reference]
+
+``--sequence``: an OTB-layout folder (``img/%04d.jpg`` + ``groundtruth_rect.txt``), default
+``<repo>/../shared/data/otb/Crossing``. Without ``--network`` a random-weight ``atom_resnet18`` is used (speed does not
+depend on the weights). ``--reference`` also runs the straightforward paths (autograd double-backward Gauss–Newton
+products, IoU-Net test features over the whole sample, autograd box gradients, plain memory layout) to show what the
+fast paths save. The floor is the network as loaded (standard NCHW layout) running the backbone up to layer3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import statistics
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from ltr.models.bbreg.atom import atom_resnet18
+from pytracking.features.extractors import ATOMResNet18
+from pytracking.parameter.atom.default import base_parameters
+from pytracking.tracker.atom.atom import ATOM
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SEQUENCE = REPO.parent / "shared" / "data" / "otb" / "Crossing"
+
+
+def load_sequence(seq: Path, max_frames: int | None) -> tuple[list[np.ndarray], list[float]]:
+    """RGB frames and the first ground-truth box of an OTB-layout sequence."""
+    gt_file = seq / "groundtruth_rect.txt"
+    if not gt_file.is_file():
+        raise FileNotFoundError(f"{gt_file} not found (expected an OTB-layout sequence folder)")
+    first = [float(v) for v in re.split(r"[,\s]+", gt_file.read_text().strip().splitlines()[0].strip())]
+    files = sorted((seq / "img").glob("*.jpg"))
+    if not files:
+        raise FileNotFoundError(f"no frames in {seq / 'img'}")
+    files = files[: max_frames] if max_frames else files
+    frames = []
+    for f in files:
+        im = cv2.imread(str(f), cv2.IMREAD_COLOR)
+        if im is None:
+            raise OSError(f"could not read {f}")
+        frames.append(cv2.cvtColor(im, cv2.COLOR_BGR2RGB))
+    return frames, first[:4]
+
+
+def load_network(network: str | None) -> torch.nn.Module:
+    if network is None:
+        torch.manual_seed(0)
+        return atom_resnet18(backbone_pretrained=False).eval()
+    from ltr.admin.loading import load_network as load
+    from pytracking.features.extractors import resolve_network_path
+
+    return load(resolve_network_path(network))[0].eval()
+
+
+def make_params(net: torch.nn.Module, reference: bool):
+    params = base_parameters()
+    params.use_gpu = False
+    # the tracker gets its own copy: it may convert it (channels-last) while the floor uses the network as loaded
+    params.features = ATOMResNet18(net=copy.deepcopy(net), fparams=params.features.fparams,
+                                   channels_last=not reference)
+    if reference:
+        params.iounet_restrict_region = False
+        params.iounet_closed_form_grad = False
+        params.closed_form_gauss_newton = False
+    return params
+
+
+def run(frames: list[np.ndarray], box: list[float], params, floor_net: torch.nn.Module, label: str) -> dict:
+    tracker = ATOM(params)
+    t0 = time.perf_counter()
+    tracker.initialize(frames[0], {"init_bbox": box})
+    init_s = time.perf_counter() - t0
+    backbone_in = torch.randn(1, 3, 288, 288)
+    track_ms, backbone_ms = [], []
+    for im in frames[1:]:
+        t = time.perf_counter()
+        tracker.track(im)
+        track_ms.append(1000 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        with torch.no_grad():
+            floor_net.extract_backbone_features(backbone_in, ["layer3"])
+        backbone_ms.append(1000 * (time.perf_counter() - t))
+    res = {
+        "label": label,
+        "init_s": init_s,
+        "track_mean": statistics.fmean(track_ms),
+        "track_median": statistics.median(track_ms),
+        "backbone_mean": statistics.fmean(backbone_ms),
+        "backbone_median": statistics.median(backbone_ms),
+    }
+    res["ratio_mean"] = res["track_mean"] / res["backbone_mean"]
+    res["ratio_median"] = res["track_median"] / res["backbone_median"]
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sequence", type=Path, default=DEFAULT_SEQUENCE)
+    ap.add_argument("--network", default=None, help="checkpoint (default: random-weight atom_resnet18)")
+    ap.add_argument("--frames", type=int, default=None, help="use only the first N frames")
+    ap.add_argument("--reference", action="store_true", help="also time the straightforward (slow) paths")
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    frames, box = load_sequence(args.sequence, args.frames)
+    print(f"sequence {args.sequence.name}: {len(frames)} frames, {frames[0].shape[1]}x{frames[0].shape[0]}, "
+          f"torch threads {torch.get_num_threads()}")
+    net = load_network(args.network)
+    results = [run(frames, box, make_params(net, False), net, "fast paths")]
+    if args.reference:
+        results.append(run(frames, box, make_params(net, True), net, "reference paths"))
+    for r in results:
+        print(f"[{r['label']}] init {r['init_s']:.2f} s | tracker {r['track_mean']:.1f} ms/frame "
+              f"(median {r['track_median']:.1f}) | backbone {r['backbone_mean']:.1f} ms (median "
+              f"{r['backbone_median']:.1f}) | tracker/backbone = {r['ratio_mean']:.2f} "
+              f"(median {r['ratio_median']:.2f}; target <= 1.6) | {1000 / r['track_mean']:.1f} FPS")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""ATOM's online target classifier: projection matrix + correlation filter, sample memory and optimisers.
+
+Why separate from the tracker: this is the learning part (first-frame joint Gauss–Newton over filter and projection,
+then filter-only CG updates over the weighted memory); the tracker only asks it for scores and feeds it samples.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from pytracking.libs import operation
+from pytracking.libs.optimization import ConjugateGradient, GaussNewtonCG
+from pytracking.libs.tensorlist import TensorList
+from pytracking.tracker.atom.memory import SampleMemory
+from pytracking.tracker.atom.optim import Activation, ConvProblem, FactorizedConvProblem
+from pytracking.utils.params import FeatureParams, TrackerParams
+
+__all__ = ["OnlineClassifier"]
+
+
+class OnlineClassifier:
+    """Scores ``conv_same(P x, f)`` of a feature map ``x``; learns ``P`` and ``f`` from weighted samples.
+
+    Args:
+        params: tracker parameters (optimisation settings, memory size, init methods).
+        fparams: per-feature parameters (``compressed_dim``, ``filter_size``, ``filter_reg``, ``projection_reg``,
+            ``learning_rate``, ``init_samples_minimum_weight``).
+        projection_activation, response_activation: activations of the two layers (the response activation is used
+            in training only; scores at test time are the raw filter response, as published).
+        generator: source of the random initialisation (CPU generator).
+        debug: record losses and CG residuals (for plots); never changes results.
+    """
+
+    def __init__(self, params: TrackerParams, fparams: FeatureParams, projection_activation: Activation,
+                 response_activation: Activation, generator: torch.Generator, debug: bool = False) -> None:
+        self.params = params
+        self.fparams = fparams
+        self.projection_activation = projection_activation
+        self.response_activation = response_activation
+        self.generator = generator
+        self.debug = debug
+        self.filter_reg = float(fparams.get("filter_reg"))
+        self.projection_matrix: torch.Tensor | None = None
+        self.filter: torch.Tensor | None = None
+        self.memory = SampleMemory(params.get("sample_memory_size", 250), fparams.get("learning_rate"),
+                                   fparams.get("init_samples_minimum_weight", None))
+        self.filter_optimizer: ConjugateGradient | None = None
+        self.losses: list[float] = []
+        self.residuals: list[float] = []
+
+    # ------------------------------------------------------------------ initialisation
+    def _init_projection(self, x: torch.Tensor) -> torch.Tensor:
+        method = self.params.get("proj_init_method", "randn")
+        dim_out, dim_in = int(self.fparams.get("compressed_dim")), x.shape[1]
+        if method == "randn":
+            p = torch.randn(dim_out, dim_in, 1, 1, generator=self.generator) / math.sqrt(dim_in)
+            return p.to(x.device)
+        if method == "pca":
+            # Leading principal directions of the mean-free first-frame features.
+            flat = x.permute(1, 0, 2, 3).reshape(dim_in, -1)
+            flat = flat - flat.mean(dim=1, keepdim=True)
+            u, _, _ = torch.linalg.svd(flat @ flat.t() / flat.shape[1])
+            return u[:, :dim_out].t().reshape(dim_out, dim_in, 1, 1).clone()
+        raise ValueError(f"unknown proj_init_method {method!r} (expected 'randn' or 'pca')")
+
+    def _init_filter(self, dim: int, device: torch.device) -> torch.Tensor:
+        k = int(self.fparams.get("filter_size"))
+        method = self.params.get("filter_init_method", "randn")
+        shape = (1, dim, k, k)
+        if method == "zeros":
+            return torch.zeros(shape, device=device)
+        if method == "randn":
+            numel = dim * k * k
+            return (torch.randn(shape, generator=self.generator) / numel).to(device)
+        raise ValueError(f"unknown filter_init_method {method!r} (expected 'randn' or 'zeros')")
+
+    def initialize(self, init_samples: torch.Tensor, init_labels: torch.Tensor) -> None:
+        """Joint Gauss–Newton over filter and projection on the first-frame samples, then fill the memory."""
+        p = self.params
+        n = init_samples.shape[0]
+        self.projection_matrix = self._init_projection(init_samples)
+        self.filter = self._init_filter(self.projection_matrix.shape[0], init_samples.device)
+        weights = init_samples.new_full((n,), 1.0 / n)
+        joint_problem = FactorizedConvProblem(init_samples, init_labels, self.filter_reg,
+                                              float(self.fparams.get("projection_reg")), weights,
+                                              self.projection_activation, self.response_activation)
+        closed_form = bool(p.get("closed_form_gauss_newton", True))
+        joint_problem.use_closed_form = closed_form
+        joint_var = TensorList([self.filter, self.projection_matrix])
+        joint_opt = GaussNewtonCG(joint_problem, joint_var, debug=self.debug)  # Fletcher-Reeves, as published
+        init_cg, init_gn = int(p.get("init_CG_iter")), int(p.get("init_GN_iter"))
+        joint_opt.run(init_cg // init_gn, init_gn)
+        self.losses, self.residuals = list(joint_opt.losses), list(joint_opt.residuals)
+
+        self.memory.initialize(self.project(init_samples), init_labels)
+        conv_problem = ConvProblem(self.memory.samples, self.memory.labels, self.filter_reg, self.memory.weights,
+                                   self.response_activation, num_active=lambda: self.memory.num_active)
+        conv_problem.use_closed_form = closed_form
+        forgetting = p.get("CG_forgetting_rate", None)
+        dff = 0.0 if not forgetting else (1 - forgetting) ** int(p.get("train_skipping", 1))
+        self.filter_optimizer = ConjugateGradient(conv_problem, TensorList([self.filter]),
+                                                  fletcher_reeves=bool(p.get("fletcher_reeves", False)),
+                                                  standard_alpha=bool(p.get("standard_alpha", True)),
+                                                  direction_forget_factor=dff, debug=self.debug)
+        self.run(int(p.get("post_init_CG_iter", 0)))
+
+    # ------------------------------------------------------------------ use
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        """Compressed features ``[N, D, h, w]``."""
+        return self.projection_activation(operation.conv1x1(x, self.projection_matrix))
+
+    def scores(self, projected: torch.Tensor) -> torch.Tensor:
+        """Raw filter response ``[N, 1, h, w]`` ('same' correlation)."""
+        return operation.conv2d(projected, self.filter, mode="same")
+
+    def add_sample(self, sample: torch.Tensor, label: torch.Tensor, learning_rate: float | None = None) -> int:
+        """Store one projected sample ``[1, D, h, w]`` and its label; returns the memory slot."""
+        return self.memory.insert(sample, label, learning_rate)
+
+    def run(self, num_cg_iter: int) -> None:
+        """One Gauss–Newton step of the filter-only problem with ``num_cg_iter`` CG iterations (no-op for 0)."""
+        if num_cg_iter <= 0 or self.filter_optimizer is None:
+            return
+        self.filter_optimizer.run(num_cg_iter)
+        if self.debug:
+            self.losses.extend(self.filter_optimizer.losses)
+            self.residuals.extend(self.filter_optimizer.residuals)
+            self.filter_optimizer.losses.clear()
+            self.filter_optimizer.residuals.clear()
