@@ -133,10 +133,10 @@ def test_kernel_matches_reference(dtype: torch.dtype, tol: float, pooled: tuple[
 @pytest.mark.cuda
 def test_kernel_gradcheck() -> None:
     gen = torch.Generator().manual_seed(5)
-    feats = torch.randn(2, 2, 6, 7, generator=gen, dtype=F64).cuda().requires_grad_(True)
-    coords = torch.tensor([[1.37, 0.71, 9.13, 8.43], [-2.21, 3.13, 7.77, 12.61]], dtype=F64).cuda()
+    feats = torch.randn(2, 2, 6, 7, generator=gen, dtype=F64).to("cuda").requires_grad_(True)
+    coords = torch.tensor([[1.37, 0.71, 9.13, 8.43], [-2.21, 3.13, 7.77, 12.61]], dtype=F64).to("cuda")
     coords.requires_grad_(True)
-    batch = torch.tensor([[0.0], [1.0]], dtype=F64).cuda()
+    batch = torch.tensor([[0.0], [1.0]], dtype=F64).to("cuda")
 
     def op(f: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         return prroi_pool2d(f, torch.cat([batch, c], 1), 3, 3, 0.5, use_kernel=True)

@@ -28,7 +28,7 @@ def test_same_results_on_cuda() -> None:
     g = torch.Generator().manual_seed(0)
     scores = torch.randn(2, 1, 18, 18, generator=g)
     torch.testing.assert_close(
-        fourier.upsample_response(scores.cuda(), (288, 288)).cpu(), fourier.upsample_response(scores, (288, 288))
+        fourier.upsample_response(scores.to("cuda"), (288, 288)).cpu(), fourier.upsample_response(scores, (288, 288))
     )
     lab = dcf.label_function_spatial(18, 0.9, (0.5, 1.0), device="cuda")
     assert lab.device.type == "cuda"
