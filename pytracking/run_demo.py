@@ -12,7 +12,8 @@ Works on a fresh clone, on CPU, without any download:
 3. prints the overall success AUC (OTB-style: mean over the 21 IoU thresholds 0, 0.05, ..., 1 of the fraction of
    frames with IoU above the threshold, sequences weighted equally).
 
-The AUC code here is deliberately minimal (``success_auc``); the analysis package provides the full metrics.
+``success_auc`` scores with the analysis package's metric functions (``pytracking.analysis.metrics``), so the demo
+and ``pytracking.analysis`` count success the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pytracking.analysis import metrics
 from pytracking.evaluation.datasets import get_dataset
 from pytracking.evaluation.results_io import box_file, read_boxes
 from pytracking.evaluation.running import run_dataset
@@ -62,29 +64,24 @@ def train_command() -> list[str]:
 
 
 def overlap_inclusive(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """IoU per row of ``[x, y, w, h]`` boxes, pixels ``x .. x+w-1`` inclusive; -1 where the GT box is invalid."""
-    pred = np.asarray(pred, np.float64)
+    """IoU per row of ``[x, y, w, h]`` boxes, pixels ``x .. x+w-1`` inclusive (:func:`metrics.box_iou`); 0 where a
+    degenerate prediction leaves no defined IoU, -1 where the GT box is invalid."""
     gt = np.asarray(gt, np.float64)
-    tl = np.maximum(pred[:, :2], gt[:, :2])
-    br = np.minimum(pred[:, :2] + pred[:, 2:] - 1, gt[:, :2] + gt[:, 2:] - 1)
-    inter = np.prod(np.clip(br - tl + 1, 0, None), axis=1)
-    union = np.prod(pred[:, 2:], axis=1) + np.prod(gt[:, 2:], axis=1) - inter
-    with np.errstate(invalid="ignore", divide="ignore"):
-        iou = np.where(union > 0, inter / union, 0.0)
+    iou = metrics.box_iou(pred, gt, inclusive=True)
+    iou = np.where(np.isnan(iou), 0.0, iou)
     valid = np.isfinite(gt).all(axis=1) & (gt[:, 2] > 0) & (gt[:, 3] > 0)
     return np.where(valid, iou, -1.0)
 
 
 def success_auc(pred: np.ndarray, gt: np.ndarray) -> float:
-    """Success AUC of one sequence: mean over thresholds 0:0.05:1 of the fraction of frames with IoU > threshold.
-    The first frame's prediction counts as the ground truth (it is the initialisation)."""
+    """Success AUC of one sequence (:func:`metrics.success_curves` at the 21 thresholds 0:0.05:1, then
+    :func:`metrics.auc`). The first frame's prediction counts as the ground truth (it is the initialisation)."""
     pred = np.array(pred, np.float64)
     n = min(len(pred), len(gt))
     pred, gt = pred[:n], np.asarray(gt, np.float64)[:n]
     pred[0] = gt[0]
-    iou = overlap_inclusive(pred, gt)
-    thresholds = np.linspace(0.0, 1.0, 21)
-    return float(np.mean([(iou > t).mean() for t in thresholds]))
+    curve = metrics.success_curves(overlap_inclusive(pred, gt), np.zeros(n, dtype=np.int64), np.array([n]))
+    return float(metrics.auc(curve)[0])
 
 
 def main(argv: SequenceABC[str] | None = None, tracker: Tracker | None = None,

@@ -7,16 +7,11 @@ The only way the training settings file is ever created. Refuses to overwrite an
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
 from ltr.admin.environment import LTR_SCHEMA
-from ltr.admin.local_settings import create_local_main
+from ltr.admin.local_settings import create_local_command
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` and write the file; returns the process exit code."""
-    return create_local_main(LTR_SCHEMA, argv)
-
+main = create_local_command(LTR_SCHEMA)
 
 if __name__ == "__main__":
     sys.exit(main())

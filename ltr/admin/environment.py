@@ -8,50 +8,36 @@ explicitly with ``python -m ltr.admin.create_local --workspace DIR --data-root D
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from ltr.admin.local_settings import SettingsBase, SettingSpec, SettingsSchema, load_settings
+from ltr.admin.local_settings import SettingsBase, SettingSpec, SettingsSchema, load_settings, workspace_setting
 
 __all__ = ["LtrSettings", "LTR_SCHEMA", "env_settings", "REPO_ROOT"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_FILE = Path(__file__).resolve().parent / "local.py"
 
-
-def _workspace_sub(sub: str):
-    def default(values: Mapping[str, object]) -> str | None:
-        ws = values.get("workspace_dir")
-        return os.path.join(str(ws), sub) if ws else None
-
-    return default
-
-
 _SPECS = (
-    SettingSpec(
+    workspace_setting(
         "workspace_dir",
         "Base folder for checkpoints and logs",
         "<workspace_dir>/checkpoints/ltr/<module>/<name>/*.pth.tar (created on demand)",
-        kind="output",
-        default=lambda _values: str(REPO_ROOT / "workspace"),
-        workspace_subdir="",
+        "",
+        base=REPO_ROOT / "workspace",
     ),
-    SettingSpec(
+    workspace_setting(
         "tensorboard_dir",
         "TensorBoard log folder",
         "<tensorboard_dir>/ltr/<module>/<name>/{train,val} (created on demand)",
-        kind="output",
-        default=_workspace_sub("tensorboard"),
-        workspace_subdir="tensorboard",
+        "tensorboard",
     ),
-    SettingSpec(
+    workspace_setting(
         "pretrained_networks",
         "Folder with pretrained backbone weights",
         "<pretrained_networks>/resnet18-*.pth, resnet50-*.pth (torchvision ImageNet state_dicts)",
+        "pretrained_networks",
         kind="input",
-        default=_workspace_sub("pretrained_networks"),
-        workspace_subdir="pretrained_networks",
     ),
     SettingSpec(
         "lasot_dir",

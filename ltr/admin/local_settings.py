@@ -34,6 +34,7 @@ from ltr.admin.settings_errors import MissingSettingError, SettingsError, Settin
 
 __all__ = [
     "SettingSpec",
+    "workspace_setting",
     "SettingsSchema",
     "SettingsBase",
     "load_settings",
@@ -41,6 +42,7 @@ __all__ = [
     "render_local_template",
     "write_local_file",
     "create_local_main",
+    "create_local_command",
 ]
 
 _SCHEMAS: dict[str, SettingsSchema] = {}  # package -> schema, so settings objects can be pickled by name
@@ -70,6 +72,30 @@ class SettingSpec:
     def __post_init__(self) -> None:
         if self.kind not in ("dataset", "input", "output"):
             raise ValueError(f"SettingSpec {self.name!r}: kind must be dataset|input|output, not {self.kind!r}")
+
+
+def workspace_setting(
+    name: str,
+    description: str,
+    layout: str,
+    subdir: str,
+    *,
+    kind: str = "output",
+    base: str | os.PathLike | None = None,
+) -> SettingSpec:
+    """A folder inside the workspace, so its built-in default and what ``create_local --workspace`` writes agree.
+
+    The default is ``<base>/<subdir>`` when ``base`` is given (``subdir=''``: ``base`` itself), otherwise
+    ``<workspace_dir>/<subdir>`` taken from the already-resolved ``workspace_dir`` setting (``None`` if that is unset).
+    """
+
+    def default(values: Mapping[str, Any]) -> str | None:
+        root = os.fspath(base) if base is not None else values.get("workspace_dir")
+        if not root:
+            return None
+        return os.path.join(str(root), subdir) if subdir else str(root)
+
+    return SettingSpec(name, description, layout, kind=kind, default=default, workspace_subdir=subdir)
 
 
 @dataclass(frozen=True)
@@ -396,3 +422,14 @@ def create_local_main(schema: SettingsSchema, argv: Sequence[str] | None = None)
         print(f"Previous file kept as {backup}")
     print(f"Wrote {path}")
     return 0
+
+
+def create_local_command(schema: SettingsSchema) -> Callable[[Sequence[str] | None], int]:
+    """The ``main(argv=None) -> exit code`` of a package's ``create_local`` module, bound to ``schema``, so that
+    ``ltr.admin.create_local`` and ``pytracking.create_local`` differ only in which schema they name."""
+
+    def main(argv: Sequence[str] | None = None) -> int:
+        return create_local_main(schema, argv)
+
+    main.__doc__ = f"Parse ``argv`` and write {schema.local_file}; returns the process exit code."
+    return main

@@ -53,6 +53,19 @@ _INPUT_NAMES = ("image", "coords", "bbox", "mask")
 _BORDER_MODES = {"constant": cv2.BORDER_CONSTANT, "replicate": cv2.BORDER_REPLICATE, "reflect": cv2.BORDER_REFLECT_101}
 
 
+def _given_inputs(owner: str, inputs: dict[str, Any]) -> list[str]:
+    """Names of the inputs that were passed, in the fixed output order; at least one is required."""
+    given = [name for name in _INPUT_NAMES if inputs[name] is not None]
+    if not given:
+        raise ValueError(f"{owner}: give at least one of image=, coords=, bbox=, mask=")
+    return given
+
+
+def _pack_outputs(results: list[Any]) -> Any:
+    """A single output on its own, several as a tuple (the calling convention in the module docstring)."""
+    return results[0] if len(results) == 1 else tuple(results)
+
+
 def _is_item_list(value: Any) -> bool:
     """A list/tuple of arrays/tensors means several items; a list of numbers is one box/point."""
     return isinstance(value, (list, tuple)) and not (len(value) > 0 and isinstance(value[0], (int, float)))
@@ -132,9 +145,7 @@ class TransformBase:
         rng: np.random.Generator | None = None,
     ) -> Any:
         inputs = {"image": image, "coords": coords, "bbox": bbox, "mask": mask}
-        given = [name for name in _INPUT_NAMES if inputs[name] is not None]
-        if not given:
-            raise ValueError(f"{type(self).__name__}: give at least one of image=, coords=, bbox=, mask=")
+        given = _given_inputs(type(self).__name__, inputs)
         as_list = _is_item_list(inputs[given[0]])
         items = {name: list(inputs[name]) if as_list else [inputs[name]] for name in given}
         lengths = {name: len(v) for name, v in items.items()}
@@ -157,8 +168,7 @@ class TransformBase:
             if "mask" in items:
                 out["mask"].append(self.transform_mask(items["mask"][i], *p))
 
-        results = [out[name] if as_list else out[name][0] for name in given]
-        return results[0] if len(results) == 1 else tuple(results)
+        return _pack_outputs([out[name] if as_list else out[name][0] for name in given])
 
     def _need_hw(self, image_hw: tuple[int, int] | None) -> tuple[int, int]:
         if image_hw is None and self.geometric:
@@ -203,15 +213,12 @@ class Transform:
         rng: np.random.Generator | None = None,
     ) -> Any:
         values = {"image": image, "coords": coords, "bbox": bbox, "mask": mask}
-        given = [name for name in _INPUT_NAMES if values[name] is not None]
-        if not given:
-            raise ValueError("Transform: give at least one of image=, coords=, bbox=, mask=")
+        given = _given_inputs("Transform", values)
         for t in self.transforms:
             res = t(**{name: values[name] for name in given}, joint=joint, new_roll=new_roll, rng=rng)
             res = (res,) if len(given) == 1 else res
             values.update(zip(given, res, strict=True))
-        results = [values[name] for name in given]
-        return results[0] if len(results) == 1 else tuple(results)
+        return _pack_outputs([values[name] for name in given])
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(t) for t in self.transforms)

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ltr.data.image_loader import default_image_loader
+from ltr.dataset.text_table import read_text_table
 
 __all__ = [
     "BaseVideoDataset",
@@ -75,38 +76,6 @@ _NUM_RE = re.compile(r"(\d+)")
 def natural_key(text: str) -> tuple:
     """Sort key treating digit runs as numbers ('seq-2' < 'seq-10'), so frame and sequence orders are human order."""
     return tuple(int(tok) if tok.isdigit() else tok.lower() for tok in _NUM_RE.split(text))
-
-
-_SPLIT_RE = re.compile(r"[,\t; ]+")
-
-
-def read_text_table(path: PathLike, num_cols: int | None = None, dtype: type = float) -> np.ndarray:
-    """Read a numeric text table with any mix of comma/tab/space/semicolon delimiters; 'nan' entries allowed.
-
-    Benchmark annotation files mix delimiters (sometimes within one file) and may lack a trailing newline; empty lines
-    are skipped. Raises ValueError naming the file and line on a malformed row.
-    """
-    rows: list[list[float]] = []
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            text = line.strip()
-            if not text:
-                continue
-            parts = [p for p in _SPLIT_RE.split(text) if p]
-            try:
-                values = [float(p) for p in parts]
-            except ValueError:
-                raise ValueError(f"{path}:{line_no}: cannot parse numbers from {text!r}") from None
-            if num_cols is not None and len(values) != num_cols:
-                raise ValueError(f"{path}:{line_no}: expected {num_cols} values, found {len(values)} in {text!r}")
-            rows.append(values)
-    if not rows:
-        return np.zeros((0, num_cols or 0), dtype=dtype)
-    width = len(rows[0])
-    for i, r in enumerate(rows):
-        if len(r) != width:
-            raise ValueError(f"{path}: row {i + 1} has {len(r)} values, the first row has {width}")
-    return np.asarray(rows, dtype=dtype)
 
 
 def sequence_info_from_boxes(
@@ -270,6 +239,12 @@ class BaseVideoDataset:
         return frames, frame_anno, self.get_object_meta(seq_id)
 
     # ---------------------------------------------------------------------------------------------- helpers
+    def _require_root_dir(self, label: str, expected: str | None = None) -> None:
+        """Fail at construction, naming the dataset and its expected layout, when ``root`` is not a folder."""
+        if self.root is None or not self.root.is_dir():
+            hint = f" (expected {expected})" if expected else ""
+            raise FileNotFoundError(f"{label} root '{self.root}' is not a directory{hint}")
+
     def _check_seq_id(self, seq_id: int) -> int:
         n = self.get_num_sequences()
         try:

@@ -93,8 +93,7 @@ class Got10k(BaseVideoDataset):
         seed: int = 0,
     ) -> None:
         super().__init__("got10k", root, image_loader)
-        if not self.root.is_dir():
-            raise FileNotFoundError(f"GOT-10k root '{self.root}' is not a directory")
+        self._require_root_dir("GOT-10k")
         if split is not None and seq_ids is not None:
             raise ValueError("give either split (a file) or seq_ids, not both")
         self._seq_dirs = self._locate_sequences()

@@ -69,10 +69,7 @@ class Lasot(BaseVideoDataset):
         seed: int = 0,
     ) -> None:
         super().__init__("lasot", root, image_loader)
-        if not self.root.is_dir():
-            raise FileNotFoundError(
-                f"LaSOT root '{self.root}' is not a directory (expected <root>/<class>/<class>-<id>)"
-            )
+        self._require_root_dir("LaSOT", "<root>/<class>/<class>-<id>")
         if split is not None and vid_ids is not None:
             raise ValueError("give either split (a file of sequence names) or vid_ids, not both")
         if split is not None:

@@ -55,8 +55,7 @@ class TrackingNet(BaseVideoDataset):
         seed: int = 0,
     ) -> None:
         super().__init__("trackingnet", root, image_loader)
-        if not self.root.is_dir():
-            raise FileNotFoundError(f"TrackingNet root '{self.root}' is not a directory (expected <root>/TRAIN_<i>/)")
+        self._require_root_dir("TrackingNet", "<root>/TRAIN_<i>/")
         present = sorted(int(m.group(1)) for e in os.listdir(self.root) if (m := _CHUNK_RE.match(e)))
         if set_ids is None:
             set_ids = present

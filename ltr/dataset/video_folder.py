@@ -52,8 +52,7 @@ class VideoFolder(BaseVideoDataset):
         name: str = "video_folder",
     ) -> None:
         super().__init__(name, root, image_loader)
-        if not self.root.is_dir():
-            raise FileNotFoundError(f"video folder root '{self.root}' is not a directory")
+        self._require_root_dir("video folder")
         self.groundtruth_name = groundtruth_name
         names = sorted(
             (e for e in os.listdir(self.root) if (self.root / e / groundtruth_name).is_file()), key=natural_key

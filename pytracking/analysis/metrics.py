@@ -192,24 +192,25 @@ def precision_counts(error: np.ndarray, seq: np.ndarray, num_seqs: int,
     return np.cumsum(hist, axis=1)[:, :-1]
 
 
+def _rates(counts: np.ndarray, denominators: np.ndarray) -> np.ndarray:
+    """``counts[s, t] / denominators[s]``, 0 for a sequence whose denominator is 0 (nothing to score)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = counts / denominators[:, None]
+    return np.where(denominators[:, None] > 0, out, 0.0)
+
+
 def success_curves(overlap: np.ndarray, seq: np.ndarray, denominators: np.ndarray,
                    thresholds: np.ndarray = SUCCESS_THRESHOLDS) -> np.ndarray:
     """Per-sequence success rate ``[S, T]`` = count(overlap > t) / denominator (0 where the denominator is 0)."""
     denominators = np.asarray(denominators, dtype=np.float64)
-    counts = success_counts(overlap, seq, len(denominators), thresholds)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = counts / denominators[:, None]
-    return np.where(denominators[:, None] > 0, out, 0.0)
+    return _rates(success_counts(overlap, seq, len(denominators), thresholds), denominators)
 
 
 def precision_curves(error: np.ndarray, seq: np.ndarray, denominators: np.ndarray,
                      thresholds: np.ndarray = PRECISION_THRESHOLDS) -> np.ndarray:
     """Per-sequence precision ``[S, T]`` = count(error <= t) / denominator (0 where the denominator is 0)."""
     denominators = np.asarray(denominators, dtype=np.float64)
-    counts = precision_counts(error, seq, len(denominators), thresholds)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = counts / denominators[:, None]
-    return np.where(denominators[:, None] > 0, out, 0.0)
+    return _rates(precision_counts(error, seq, len(denominators), thresholds), denominators)
 
 
 def auc(success_curve: np.ndarray) -> np.ndarray:

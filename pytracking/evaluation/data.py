@@ -10,13 +10,14 @@ benchmark that is only partly on disk is reported once, by name, instead of fail
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable
 from collections.abc import Sequence as SequenceABC
 from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
+
+from ltr.dataset.text_table import read_text_table
 
 __all__ = [
     "Sequence",
@@ -29,8 +30,6 @@ __all__ = [
 ]
 
 PathLike = str | Path
-
-_SPLIT = re.compile(r"[,\s;]+")
 
 
 class MissingSequencesError(FileNotFoundError):
@@ -65,25 +64,7 @@ def read_annotation(path: PathLike, min_cols: int = 4) -> np.ndarray:
     whitespace; all lines must have the same number of values (at least ``min_cols``). Raises ``ValueError`` naming
     the file and line on malformed input, ``FileNotFoundError`` if the file is absent.
     """
-    path = Path(path)
-    rows: list[list[float]] = []
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            text = line.strip()
-            if not text:
-                continue
-            try:
-                values = [float(v) for v in _SPLIT.split(text) if v]
-            except ValueError as exc:
-                raise ValueError(f"{path}:{line_no}: cannot parse annotation line {text!r}") from exc
-            if rows and len(values) != len(rows[0]):
-                raise ValueError(f"{path}:{line_no}: expected {len(rows[0])} values, found {len(values)}")
-            if len(values) < min_cols:
-                raise ValueError(f"{path}:{line_no}: expected at least {min_cols} values, found {len(values)}")
-            rows.append(values)
-    if not rows:
-        return np.zeros((0, min_cols), dtype=np.float64)
-    return np.asarray(rows, dtype=np.float64)
+    return read_text_table(Path(path), dtype=np.float64, min_cols=min_cols)
 
 
 def polygon_to_box(polygons: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from ltr.admin.local_settings import SettingsBase, SettingSpec, SettingsSchema, load_settings
+from ltr.admin.local_settings import SettingsBase, SettingSpec, SettingsSchema, load_settings, workspace_setting
 
 __all__ = ["TrackingSettings", "EnvSettings", "PYTRACKING_SCHEMA", "env_settings", "REPO_ROOT"]
 
@@ -22,29 +22,27 @@ LOCAL_FILE = Path(__file__).resolve().parent / "local.py"
 _WORKSPACE = REPO_ROOT / "workspace"
 
 _SPECS = (
-    SettingSpec(
+    workspace_setting(
         "results_path",
         "Tracking results folder",
         "<results_path>/<tracker>/<param>[_<run_id:03d>]/<seq>.txt + <seq>_time.txt (created on demand)",
-        kind="output",
-        default=lambda _values: str(_WORKSPACE / "tracking_results"),
-        workspace_subdir="tracking_results",
+        "tracking_results",
+        base=_WORKSPACE,
     ),
-    SettingSpec(
+    workspace_setting(
         "network_path",
         "Folder with trained networks used by trackers",
         "<network_path>/<network file>, e.g. atom_default.pth",
+        "networks",
         kind="input",
-        default=lambda _values: str(_WORKSPACE / "networks"),
-        workspace_subdir="networks",
+        base=_WORKSPACE,
     ),
-    SettingSpec(
+    workspace_setting(
         "result_plot_path",
         "Folder for evaluation plots and tables",
         "<result_plot_path>/<report name>/*.pdf|png|txt (created on demand)",
-        kind="output",
-        default=lambda _values: str(_WORKSPACE / "result_plots"),
-        workspace_subdir="result_plots",
+        "result_plots",
+        base=_WORKSPACE,
     ),
     SettingSpec(
         "otb_path",

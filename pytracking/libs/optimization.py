@@ -109,19 +109,12 @@ def _as_tensorlist(variable: TensorList | torch.Tensor) -> TensorList:
     raise TypeError(f"optimisation variable must be a TensorList or a Tensor, got {type(variable).__name__}")
 
 
-class L2Problem:
-    """Least-squares problem ``min_x ||r(x)||²``; override ``__call__`` (and optionally the rest)."""
-
-    def __call__(self, x: TensorList) -> TensorList:
-        """Residuals ``r(x)``."""
-        raise NotImplementedError
+class _Problem:
+    """What every problem gives the optimisers besides its value: the parameter-space inner product and the
+    preconditioner (defaults: Euclidean, identity)."""
 
     def ip_input(self, a: TensorList, b: TensorList) -> InnerProduct:
         """Inner product in parameter space (a scalar, or one per block; see the module docstring)."""
-        return _dot(a, b)
-
-    def ip_output(self, a: TensorList, b: TensorList) -> InnerProduct:
-        """Inner product in residual space; used for the reported loss only."""
         return _dot(a, b)
 
     def M1(self, x: TensorList) -> TensorList:
@@ -132,25 +125,28 @@ class L2Problem:
         """Second preconditioner factor (identity)."""
         return x
 
+
+class L2Problem(_Problem):
+    """Least-squares problem ``min_x ||r(x)||²``; override ``__call__`` (and optionally the rest)."""
+
+    def __call__(self, x: TensorList) -> TensorList:
+        """Residuals ``r(x)``."""
+        raise NotImplementedError
+
+    def ip_output(self, a: TensorList, b: TensorList) -> InnerProduct:
+        """Inner product in residual space; used for the reported loss only."""
+        return _dot(a, b)
+
     def linearize(self, x: TensorList) -> GaussNewtonSystem | None:
         """Closed-form Gauss–Newton system at ``x``, or ``None`` to let the optimiser use autograd."""
         return None
 
 
-class MinimizationProblem:
+class MinimizationProblem(_Problem):
     """General problem ``min_x f(x)``; override ``__call__`` to return the scalar loss."""
 
     def __call__(self, x: TensorList) -> torch.Tensor:
         raise NotImplementedError
-
-    def ip_input(self, a: TensorList, b: TensorList) -> InnerProduct:
-        return _dot(a, b)
-
-    def M1(self, x: TensorList) -> TensorList:
-        return x
-
-    def M2(self, x: TensorList) -> TensorList:
-        return x
 
 
 @dataclass
@@ -329,12 +325,52 @@ class LinearConjugateGradient(ConjugateGradientBase):
         return self._M2(x) if self._M2 is not None else x
 
 
-class ConjugateGradient(ConjugateGradientBase):
+def _step_schedule(num_cg_iter: int | Sequence[int], num_steps: int | None) -> list[int]:
+    """CG iterations of each outer (Gauss–Newton / Newton) step: ``num_steps`` (default 1) times ``num_cg_iter``, or
+    the given per-step sequence."""
+    if isinstance(num_cg_iter, int):
+        return [num_cg_iter] * (1 if num_steps is None else num_steps)
+    return list(num_cg_iter)
+
+
+class _ProblemConjugateGradient(ConjugateGradientBase):
+    """CG whose inner product and preconditioner come from a problem (``ip_input``, ``M1``, ``M2``) and which updates
+    ``variable`` in place; keeps the debug ``losses`` / ``residuals`` lists shared by the outer-loop optimisers."""
+
+    def __init__(
+        self,
+        problem: L2Problem | MinimizationProblem,
+        variable: TensorList | torch.Tensor,
+        cg_eps: float,
+        fletcher_reeves: bool,
+        standard_alpha: bool,
+        direction_forget_factor: float,
+        debug: bool,
+    ) -> None:
+        super().__init__(fletcher_reeves, standard_alpha, direction_forget_factor, debug, cg_eps)
+        self.problem = problem
+        self.x = _as_tensorlist(variable)
+        self.losses: list[float] = []
+        self.residuals: list[float] = []
+
+    def ip(self, a: TensorList, b: TensorList) -> InnerProduct:
+        return self.problem.ip_input(a, b)
+
+    def M1(self, x: TensorList) -> TensorList:
+        return self.problem.M1(x)
+
+    def M2(self, x: TensorList) -> TensorList:
+        return self.problem.M2(x)
+
+
+class ConjugateGradient(_ProblemConjugateGradient):
     """One Gauss–Newton step per :meth:`run`: linearise at ``variable``, solve with CG, update ``variable`` in place.
 
     Used online where the system changes a little each time (new samples) and a few CG iterations per frame suffice.
     The problem's ``ip_input``, ``M1`` and ``M2`` define the CG inner product and preconditioner.
     """
+
+    problem: L2Problem
 
     def __init__(
         self,
@@ -346,21 +382,8 @@ class ConjugateGradient(ConjugateGradientBase):
         direction_forget_factor: float = 0.0,
         debug: bool = False,
     ) -> None:
-        super().__init__(fletcher_reeves, standard_alpha, direction_forget_factor, debug, cg_eps)
-        self.problem = problem
-        self.x = _as_tensorlist(variable)
-        self.losses: list[float] = []
-        self.residuals: list[float] = []
+        super().__init__(problem, variable, cg_eps, fletcher_reeves, standard_alpha, direction_forget_factor, debug)
         self._system: GaussNewtonSystem | None = None
-
-    def ip(self, a: TensorList, b: TensorList) -> InnerProduct:
-        return self.problem.ip_input(a, b)
-
-    def M1(self, x: TensorList) -> TensorList:
-        return self.problem.M1(x)
-
-    def M2(self, x: TensorList) -> TensorList:
-        return self.problem.M2(x)
 
     def A(self, p: TensorList) -> TensorList:
         if self._system is None:
@@ -418,12 +441,9 @@ class GaussNewtonCG(ConjugateGradient):
 
         ``num_cg_iter`` may also be a sequence giving the CG iterations of each step. Returns (losses, residuals).
         """
-        if isinstance(num_cg_iter, int):
-            schedule = [num_cg_iter] * (1 if num_gn_iter is None else num_gn_iter)
-        else:
-            schedule = list(num_cg_iter)
-            if num_gn_iter is not None and num_gn_iter != len(schedule):
-                raise ValueError(f"GaussNewtonCG.run: num_gn_iter={num_gn_iter} but {len(schedule)} CG counts given")
+        schedule = _step_schedule(num_cg_iter, num_gn_iter)
+        if not isinstance(num_cg_iter, int) and num_gn_iter is not None and num_gn_iter != len(schedule):
+            raise ValueError(f"GaussNewtonCG.run: num_gn_iter={num_gn_iter} but {len(schedule)} CG counts given")
         for n in schedule:
             if n > 0:
                 self._gauss_newton_step(n)
@@ -432,10 +452,12 @@ class GaussNewtonCG(ConjugateGradient):
         return self.losses, self.residuals
 
 
-class NewtonCG(ConjugateGradientBase):
+class NewtonCG(_ProblemConjugateGradient):
     """Newton steps for a :class:`MinimizationProblem`: CG on ``(H + λ I) δ = -∇f`` with Hessian-vector products by
     double backward. ``λ`` starts at ``init_hessian_reg`` and is multiplied by ``hessian_reg_factor`` after each step.
     """
+
+    problem: MinimizationProblem
 
     def __init__(
         self,
@@ -449,23 +471,10 @@ class NewtonCG(ConjugateGradientBase):
         direction_forget_factor: float = 0.0,
         debug: bool = False,
     ) -> None:
-        super().__init__(fletcher_reeves, standard_alpha, direction_forget_factor, debug, cg_eps)
-        self.problem = problem
-        self.x = _as_tensorlist(variable)
+        super().__init__(problem, variable, cg_eps, fletcher_reeves, standard_alpha, direction_forget_factor, debug)
         self.hessian_reg = init_hessian_reg
         self.hessian_reg_factor = hessian_reg_factor
-        self.losses: list[float] = []
-        self.residuals: list[float] = []
         self._hvp: Callable[[TensorList], TensorList] | None = None
-
-    def ip(self, a: TensorList, b: TensorList) -> InnerProduct:
-        return self.problem.ip_input(a, b)
-
-    def M1(self, x: TensorList) -> TensorList:
-        return self.problem.M1(x)
-
-    def M2(self, x: TensorList) -> TensorList:
-        return self.problem.M2(x)
 
     def A(self, p: TensorList) -> TensorList:
         if self._hvp is None:
@@ -495,11 +504,7 @@ class NewtonCG(ConjugateGradientBase):
 
     def run(self, num_cg_iter: int | Sequence[int], num_newton_iter: int | None = None) -> tuple[list[float], list]:
         """``num_newton_iter`` Newton steps (default one) of ``num_cg_iter`` CG iterations each."""
-        schedule = (
-            [num_cg_iter] * (1 if num_newton_iter is None else num_newton_iter)
-            if isinstance(num_cg_iter, int)
-            else list(num_cg_iter)
-        )
+        schedule = _step_schedule(num_cg_iter, num_newton_iter)
         for n in schedule:
             if n > 0:
                 self._newton_step(n)
@@ -510,9 +515,20 @@ class NewtonCG(ConjugateGradientBase):
 
 
 class _GradientDescentBase:
-    """Steepest descent with heavy-ball momentum: ``d = ∇f + momentum · d``, ``x -= step_length · d``."""
+    """Steepest descent with heavy-ball momentum: ``d = ∇f + momentum · d``, ``x -= step_length · d``.
 
-    def __init__(self, variable: TensorList | torch.Tensor, step_length: float, momentum: float, debug: bool) -> None:
+    Subclasses only say how to get the loss and its gradient (``_loss_and_grad``); the problem's ``ip_input`` measures
+    the reported gradient magnitude."""
+
+    def __init__(
+        self,
+        problem: L2Problem | MinimizationProblem,
+        variable: TensorList | torch.Tensor,
+        step_length: float,
+        momentum: float = 0.0,
+        debug: bool = False,
+    ) -> None:
+        self.problem = problem
         self.x = _as_tensorlist(variable)
         self.step_length = step_length
         self.momentum = momentum
@@ -525,7 +541,7 @@ class _GradientDescentBase:
         raise NotImplementedError
 
     def _ip(self, a: TensorList, b: TensorList) -> InnerProduct:
-        raise NotImplementedError
+        return self.problem.ip_input(a, b)
 
     def run(self, num_iter: int, dummy: Any = None) -> tuple[list[float], list[float]]:
         """``num_iter`` descent steps (``dummy`` keeps the call signature of the CG optimisers)."""
@@ -544,19 +560,7 @@ class GradientDescentL2(_GradientDescentBase):
     """Gradient descent on ``ip_output(r, r)`` of an :class:`L2Problem` (gradient ``2 Jᵀ r``; uses the closed-form
     ``linearize`` hook when the problem has one)."""
 
-    def __init__(
-        self,
-        problem: L2Problem,
-        variable: TensorList | torch.Tensor,
-        step_length: float,
-        momentum: float = 0.0,
-        debug: bool = False,
-    ) -> None:
-        super().__init__(variable, step_length, momentum, debug)
-        self.problem = problem
-
-    def _ip(self, a: TensorList, b: TensorList) -> InnerProduct:
-        return self.problem.ip_input(a, b)
+    problem: L2Problem
 
     def _loss_and_grad(self) -> tuple[torch.Tensor, TensorList]:
         system = self.problem.linearize(self.x)
@@ -573,19 +577,7 @@ class GradientDescentL2(_GradientDescentBase):
 class GradientDescent(_GradientDescentBase):
     """Gradient descent with momentum on a :class:`MinimizationProblem`."""
 
-    def __init__(
-        self,
-        problem: MinimizationProblem,
-        variable: TensorList | torch.Tensor,
-        step_length: float,
-        momentum: float = 0.0,
-        debug: bool = False,
-    ) -> None:
-        super().__init__(variable, step_length, momentum, debug)
-        self.problem = problem
-
-    def _ip(self, a: TensorList, b: TensorList) -> InnerProduct:
-        return self.problem.ip_input(a, b)
+    problem: MinimizationProblem
 
     def _loss_and_grad(self) -> tuple[torch.Tensor, TensorList]:
         with _requiring_grad(self.x), torch.enable_grad():

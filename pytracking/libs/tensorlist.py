@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 import functools
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -258,17 +258,10 @@ class TensorList(list):
 
         def forwarded(*args: Any, **kwargs: Any) -> TensorList:
             n = len(self)
-            for a in (*args, *kwargs.values()):
-                if isinstance(a, TensorList) and len(a) != n:
-                    raise ValueError(f"TensorList.{name}: argument list has length {len(a)}, expected {n}")
-
-            def pick(a: Any, i: int) -> Any:
-                return a[i] if isinstance(a, TensorList) else a
-
-            return TensorList(
-                getattr(e, name)(*(pick(a, i) for a in args), **{k: pick(v, i) for k, v in kwargs.items()})
-                for i, e in enumerate(self)
+            per_element = _per_element_arguments(
+                n, args, kwargs, lambda m: f"TensorList.{name}: argument list has length {m}, expected {n}"
             )
+            return TensorList(getattr(e, name)(*a, **kw) for e, (a, kw) in zip(self, per_element, strict=True))
 
         forwarded.__name__ = name
         return forwarded
@@ -300,6 +293,21 @@ _iops: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+def _per_element_arguments(
+    n: int, args: tuple[Any, ...], kwargs: dict[str, Any], mismatch: Callable[[int], str]
+) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """The arguments of each of ``n`` element-wise calls: a TensorList argument gives its i-th element, anything else
+    is passed unchanged. Lengths are checked now, before any call (``mismatch(length)`` is the error message)."""
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, TensorList) and len(a) != n:
+            raise ValueError(mismatch(len(a)))
+
+    def pick(a: Any, i: int) -> Any:
+        return a[i] if isinstance(a, TensorList) else a
+
+    return ((tuple(pick(a, i) for a in args), {k: pick(v, i) for k, v in kwargs.items()}) for i in range(n))
+
+
 def tensor_operation(op: Callable[..., Any]) -> Callable[..., Any]:
     """Decorator: when the first argument is a TensorList, apply ``op`` element-wise and return a TensorList.
 
@@ -312,15 +320,9 @@ def tensor_operation(op: Callable[..., Any]) -> Callable[..., Any]:
         if not args or not isinstance(args[0], TensorList):
             return op(*args, **kwargs)
         n = len(args[0])
-        for a in (*args, *kwargs.values()):
-            if isinstance(a, TensorList) and len(a) != n:
-                raise ValueError(f"{op.__name__}: TensorList arguments of different lengths ({n} vs {len(a)})")
-
-        def pick(a: Any, i: int) -> Any:
-            return a[i] if isinstance(a, TensorList) else a
-
-        return TensorList(
-            wrapper(*(pick(a, i) for a in args), **{k: pick(v, i) for k, v in kwargs.items()}) for i in range(n)
+        per_element = _per_element_arguments(
+            n, args, kwargs, lambda m: f"{op.__name__}: TensorList arguments of different lengths ({n} vs {m})"
         )
+        return TensorList(wrapper(*a, **kw) for a, kw in per_element)
 
     return wrapper
