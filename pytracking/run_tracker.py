@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence as SequenceABC
+from pathlib import Path
 
 from ltr.admin.settings_errors import SettingsError
 from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
@@ -42,6 +43,13 @@ def _shard(text: str) -> tuple[int, int]:
         return parse_shard(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
 
 
 def add_visdom_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run only the i-th of n interleaved slices of the sequences (1 <= i <= n)")
     parser.add_argument("--allow-missing", "--allow_missing", dest="allow_missing", action="store_true",
                         help="skip (and list) sequences whose files are absent instead of stopping")
+    parser.add_argument("--max-frames", "--max_frames", dest="max_frames", type=_positive_int, default=None,
+                        metavar="N", help="track only the first N frames of each sequence (debugging); the partial "
+                                          "results go to <results_path>/first_<N>_frames/")
     add_visdom_arguments(parser)
     return parser
 
@@ -89,7 +100,14 @@ def main(argv: SequenceABC[str] | None = None) -> int:
     if not dataset:
         print(f"run_tracker: no sequences to run in dataset {args.dataset!r}", file=sys.stderr)
         return 2
-    tracker = Tracker(args.tracker_name, args.tracker_param, args.runid)
+    results_path = None
+    if args.max_frames is not None:  # partial runs must never pass for finished results (skip-existing)
+        from pytracking.evaluation.environment import env_settings
+
+        for seq in dataset:
+            seq.frames = seq.frames[: args.max_frames]
+        results_path = Path(env_settings().results_path) / f"first_{args.max_frames}_frames"
+    tracker = Tracker(args.tracker_name, args.tracker_param, args.runid, results_path=results_path)
     report = run_dataset(
         dataset,
         [tracker],
