@@ -51,6 +51,16 @@ class _Level:
             self.bn_scale = torch.ones_like(self.bias)
             self.bn_shift = torch.zeros_like(self.bias)
         self.relu = block.relu is not None
+        self._aranges: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def _steps_and_grid(self, size: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``arange(P + 1)`` and ``arange(size)`` in ``like``'s dtype/device, made once: building them on every call
+        is a measurable part of a refinement step (many tiny operations per frame)."""
+        key = (size, like.dtype, like.device)
+        if key not in self._aranges:
+            self._aranges[key] = (torch.arange(self.bins + 1, dtype=like.dtype, device=like.device),
+                                  torch.arange(size, dtype=like.dtype, device=like.device))
+        return self._aranges[key]
 
     def axis(self, start: torch.Tensor, end: torch.Tensor, size: int):
         """Bin weights ``[M, P, size]`` along one axis and their derivatives w.r.t. ``start`` and ``end``.
@@ -62,9 +72,9 @@ class _Level:
         diff = end - start
         length = diff.clamp(min=0) / p
         live = (diff >= 0).to(start.dtype)  # clamp passes the gradient where diff >= 0
-        steps = torch.arange(p + 1, dtype=start.dtype, device=start.device)
+        steps, grid = self._steps_and_grid(size, start)
         edges = start[:, None] + length[:, None] * steps  # [M, P+1]
-        t = edges[:, :, None] - torch.arange(size, dtype=start.dtype, device=start.device)  # [M, P+1, size]
+        t = edges[:, :, None] - grid  # [M, P+1, size]
         cdf = hat_cdf(t)
         hat = _hat(t)
         d_edge_end = (live[:, None] * steps / p).unsqueeze(-1)  # d edge / d end; d edge / d start = 1 - that
@@ -87,6 +97,9 @@ class ClosedFormIoU:
         self.out_weight = out.weight.detach()[0]  # [O3 + O4]
         self.out_bias = out.bias.detach()[0] if out.bias is not None else torch.zeros(())
         self.splits = [lvl.weight.shape[0] for lvl in self.levels]
+        # dIoU/d(pre-BN activation) where the ReLU passes: constant, so made once
+        self.grad_scales = [ow * lvl.bn_scale for lvl, ow in zip(self.levels, torch.split(self.out_weight, self.splits),
+                                                                  strict=True)]
 
     @staticmethod
     def supports(net: nn.Module) -> bool:
@@ -119,20 +132,21 @@ class ClosedFormIoU:
         if isinstance(feats[0], torch.Tensor):
             feats = self.prepare(feats)
         acts, cache = [], []
+        # rows (y) and columns (x) of all boxes in one pass (the same for every level up to the scale)
+        starts = torch.cat((boxes[:, 1], boxes[:, 0]))
+        ends = torch.cat((boxes[:, 1] + boxes[:, 3], boxes[:, 0] + boxes[:, 2]))
         for lvl, (f_rows, c, h, w) in zip(self.levels, feats, strict=True):
             p = lvl.bins
             s = lvl.scale
-            # rows (y) and columns (x) of all boxes in one pass
-            start = torch.cat((boxes[:, 1], boxes[:, 0])) * s
-            end = torch.cat((boxes[:, 1] + boxes[:, 3], boxes[:, 0] + boxes[:, 2])) * s
+            start = starts * s
+            end = ends * s
             aw, ad1, ad2, alen, alive = lvl.axis(start, end, max(h, w))
             wy, dwy1, dwy2 = aw[:n, :, :h], ad1[:n, :, :h], ad2[:n, :, :h]
             wx, dwx1, dwx2 = aw[n:, :, :w], ad1[n:, :, :w], ad2[n:, :, :w]
             lh, lw, live_h, live_w = alen[:n], alen[n:], alive[:n], alive[n:]
             area = lh * lw
             has_area = area > 0
-            inv_area = torch.where(has_area, 1 / torch.where(has_area, area, torch.ones_like(area)),
-                                   torch.zeros_like(area))
+            inv_area = torch.where(has_area, 1 / torch.where(has_area, area, 1.0), 0.0)
             # Layouts: f_rows [H, C*W] (i, c, j); my [N, P, C, W]; pooled [N, P, C, Q] (weights permuted to match)
             my = (wy.reshape(n * p, h) @ f_rows).reshape(n, p * c, w)
             wx = wx.contiguous()
@@ -141,16 +155,15 @@ class ClosedFormIoU:
             z = pool.reshape(n, -1) @ lvl.weight_pcq.t() + lvl.bias
             zn = z * lvl.bn_scale + lvl.bn_shift
             mask = zn > 0 if lvl.relu else torch.ones_like(zn, dtype=torch.bool)
-            acts.append(torch.where(mask, zn, torch.zeros_like(zn)))
+            acts.append(torch.where(mask, zn, 0.0))
             cache.append((f_rows, wx, my, pool, mask, dwy1, dwy2, dwx1, dwx2, lh, lw, live_h, live_w, inv_area))
         iou = torch.cat(acts, dim=1) @ self.out_weight + self.out_bias
 
-        grad = torch.zeros_like(boxes)
-        out_w = torch.split(self.out_weight, self.splits)
-        for lvl, ow, cc in zip(self.levels, out_w, cache, strict=True):
+        grad = None
+        for lvl, g_scale, cc in zip(self.levels, self.grad_scales, cache, strict=True):
             f_rows, wx, my, pool, mask, dwy1, dwy2, dwx1, dwx2, lh, lw, live_h, live_w, inv_area = cc
             p, s = lvl.bins, lvl.scale
-            g_z = mask.to(boxes.dtype) * (ow * lvl.bn_scale)
+            g_z = mask.to(boxes.dtype) * g_scale
             g_pool = g_z @ lvl.weight_pcq  # dIoU/dpooled, [N, P*C*Q]
             g_u = g_pool.reshape(pool.shape) * inv_area[:, None, None]  # [N, P*C, Q]
             t = torch.bmm(g_u, wx)  # [N, P*C, W]
@@ -159,14 +172,12 @@ class ClosedFormIoU:
             gp = (g_pool.reshape(pool.shape) * pool).sum(dim=(1, 2))  # for the 1/area factor
             # d(1/area)/d(edge) * area = -d(length)/d(edge) / length
             area_ok = (inv_area > 0).to(boxes.dtype)
-            k_h = gp * area_ok * live_h / p / torch.where(lh > 0, lh, torch.ones_like(lh))
-            k_w = gp * area_ok * live_w / p / torch.where(lw > 0, lw, torch.ones_like(lw))
+            k_h = gp * area_ok * live_h / p / torch.where(lh > 0, lh, 1.0)
+            k_w = gp * area_ok * live_w / p / torch.where(lw > 0, lw, 1.0)
             g_y1 = (r * dwy1).sum((1, 2)) + k_h
             g_y2 = (r * dwy2).sum((1, 2)) - k_h
             g_x1 = (sx * dwx1).sum((1, 2)) + k_w
             g_x2 = (sx * dwx2).sum((1, 2)) - k_w
-            grad[:, 0] += s * (g_x1 + g_x2)
-            grad[:, 1] += s * (g_y1 + g_y2)
-            grad[:, 2] += s * g_x2
-            grad[:, 3] += s * g_y2
+            level_grad = torch.stack((g_x1 + g_x2, g_y1 + g_y2, g_x2, g_y2), dim=1) * s  # [N, 4]
+            grad = level_grad if grad is None else grad + level_grad
         return iou, grad

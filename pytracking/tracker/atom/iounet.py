@@ -195,9 +195,11 @@ class RegionIoUFeatures:
     def _needed(self, boxes: torch.Tensor, level: int, slack: int) -> tuple[int, int, int, int]:
         """Cells ``[r0, r1) x [c0, c1)`` that PrRoI pooling of ``boxes`` reads on ``level`` (+ ``slack``)."""
         h, w = self.backbone[level].shape[-2:]
-        b = boxes.detach().reshape(-1, 4).to(torch.float64).cpu() / self.strides[level]
-        x1, y1 = b[:, 0].min().item(), b[:, 1].min().item()
-        x2, y2 = (b[:, 0] + b[:, 2]).max().item(), (b[:, 1] + b[:, 3]).max().item()
+        if boxes.dtype != torch.float64 or boxes.device.type != "cpu":
+            boxes = boxes.detach().to(torch.float64).cpu()
+        b = boxes.reshape(-1, 4) / self.strides[level]
+        # one host transfer for the four limits instead of four .item() calls
+        x1, y1, x2, y2 = torch.cat((b[:, :2].amin(0), (b[:, :2] + b[:, 2:]).amax(0))).tolist()
         # the hat kernel of cell i covers (i - 1, i + 1): an interval [a, b] reads cells floor(a) .. ceil(b)
         r0 = max(math.floor(y1) - slack, 0)
         r1 = min(math.ceil(y2) + 1 + slack, h)
@@ -208,6 +210,7 @@ class RegionIoUFeatures:
     def _covered(self, boxes: torch.Tensor) -> bool:
         if self.region is None:
             return False
+        boxes = boxes.detach().to(torch.float64).cpu()  # converted once for all levels
         for lvl, (r0, r1, c0, c1) in enumerate(self.region):
             n0, n1, m0, m1 = self._needed(boxes, lvl, 0)
             if n0 < r0 or n1 > r1 or m0 < c0 or m1 > c1:
