@@ -199,5 +199,11 @@ class VisdomSink:
         """The server's stored content of ``win`` (for tests and tools), or None if it does not exist."""
         if not self._call(self.viz.win_exists, win, env=self.env):
             return None
-        text = self._call(self.viz.get_window_data, win=win, env=self.env)
+        try:
+            text = self._call(self.viz.get_window_data, win=win, env=self.env)
+        except VisdomUnavailable:
+            # The server answers 500 for a window closed between the two requests: that is "no window", not an outage.
+            if not self._call(self.viz.win_exists, win, env=self.env):
+                return None
+            raise
         return json.loads(text) if text else None
