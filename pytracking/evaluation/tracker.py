@@ -94,18 +94,24 @@ def _resolve_tracker_class(name: str, tracker_class: type | str | None) -> type:
         module_name = tracker_class
     else:
         module_name = name if "." in name else f"pytracking.tracker.{name}"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise ModuleNotFoundError(
-                f"tracker '{name}': module {module_name} not found (expected pytracking/tracker/{name}/__init__.py "
-                f"exposing get_tracker_class())", name=exc.name
-            ) from exc
-        raise
+    module = _import_module(
+        module_name,
+        f"tracker '{name}': module {module_name} not found (expected pytracking/tracker/{name}/__init__.py "
+        f"exposing get_tracker_class())",
+    )
     if not hasattr(module, "get_tracker_class"):
         raise AttributeError(f"tracker module {module_name} does not define get_tracker_class()")
     return module.get_tracker_class()
+
+
+def _import_module(module_name: str, missing_message: str) -> Any:
+    """Import ``module_name``; if the module itself (not one of its imports) is missing, say what was expected."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise ModuleNotFoundError(missing_message, name=exc.name) from exc
+        raise
 
 
 def _resolve_parameters(name: str, parameter_name: str, parameters: Any) -> Any:
@@ -117,15 +123,11 @@ def _resolve_parameters(name: str, parameter_name: str, parameters: Any) -> Any:
         return module.get_parameters(parameter_name)
     if parameters is None or isinstance(parameters, str):
         module_name = parameters or f"pytracking.parameter.{name}.{parameter_name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                raise ModuleNotFoundError(
-                    f"parameter set '{name} {parameter_name}': module {module_name} not found (expected "
-                    f"pytracking/parameter/{name}/{parameter_name}.py exposing parameters())", name=exc.name
-                ) from exc
-            raise
+        module = _import_module(
+            module_name,
+            f"parameter set '{name} {parameter_name}': module {module_name} not found (expected "
+            f"pytracking/parameter/{name}/{parameter_name}.py exposing parameters())",
+        )
         return module.parameters()
     if callable(parameters):
         return parameters()
