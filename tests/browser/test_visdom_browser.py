@@ -93,7 +93,7 @@ def _window(viz, win: str) -> dict | None:
     return json.loads(viz.get_window_data(win=win, env="main"))
 
 
-def _wait_for(pred, timeout: float, what: str, proc: subprocess.Popen, log: Path):
+def _wait_for(pred, timeout: float, what: str, proc: subprocess.Popen, log: Path, viz=None):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         value = pred()
@@ -102,7 +102,9 @@ def _wait_for(pred, timeout: float, what: str, proc: subprocess.Popen, log: Path
         if proc.poll() is not None:
             pytest.fail(f"tracker exited (rc {proc.returncode}) while waiting for {what}:\n{log.read_text()[-3000:]}")
         time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}:\n{log.read_text()[-3000:]}")
+    controls = _window(viz, "controls") if viz is not None else None
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (Controls pane: "
+                f"{controls.get('content') if controls else None!r}):\n{log.read_text()[-3000:]}")
 
 
 def _paused_before(viz) -> int | None:
@@ -160,21 +162,24 @@ def test_live_debugging_in_a_real_browser(tmp_path: Path, shared_data: Path) -> 
         # --- pause as soon as the run's client is up (Controls pane shown; the network may still be loading)
         _wait_for(lambda: _window(viz, "controls") is not None, 60, "the Controls window", tracker, tracker_log)
         _send_key(port, "tracking", " ", 32)
-        paused_at = _wait_for(lambda: _paused_before(viz) is not None, 60, "the run to pause", tracker, tracker_log)
-        # step frame by frame until a tracked frame (index >= 1) has been shown; each step is exactly one frame
-        while paused_at < 2:
+        # (the number itself, not "is not None": _wait_for returns the predicate's value; numbers start at 1)
+        paused_at = _wait_for(lambda: _paused_before(viz), 60, "the run to pause", tracker, tracker_log, viz)
+        assert isinstance(paused_at, int) and paused_at >= 1
+        # panes number frames from 1 (Controls says which frame runs next). Step frame by frame until a tracked
+        # frame (number >= 2) has been shown; each step is exactly one frame
+        while paused_at < 3:
             _send_key(port, "tracking", "ArrowRight", 39)
-            _wait_for(lambda k=paused_at: _paused_before(viz) == k + 1, 60, "one step", tracker, tracker_log)
+            _wait_for(lambda k=paused_at: _paused_before(viz) == k + 1, 60, "one step", tracker, tracker_log, viz)
             paused_at += 1
-        assert paused_at < NUM_FRAMES - 1, "the run nearly finished before the pause; nothing left to step"
-        # ATOM's frame_num is 1-based: the last frame shown, index paused_at - 1, has frame_num paused_at
-        assert _status_frame(viz) == paused_at
+        assert paused_at < NUM_FRAMES, "the run nearly finished before the pause; nothing left to step"
+        # the last frame shown is the one before the frame that runs next; Status's frame_num names it the same way
+        assert _status_frame(viz) == paused_at - 1
         time.sleep(2.0)
-        assert tracker.poll() is None and _paused_before(viz) == paused_at and _status_frame(viz) == paused_at
+        assert tracker.poll() is None and _paused_before(viz) == paused_at and _status_frame(viz) == paused_at - 1
         _send_key(port, "tracking", "ArrowRight", 39)
-        _wait_for(lambda: _paused_before(viz) == paused_at + 1, 60, "one step", tracker, tracker_log)
+        _wait_for(lambda: _paused_before(viz) == paused_at + 1, 60, "one step", tracker, tracker_log, viz)
         time.sleep(1.0)  # a second frame would have started by now if the step let more than one through
-        assert _paused_before(viz) == paused_at + 1 and _status_frame(viz) == paused_at + 1
+        assert _paused_before(viz) == paused_at + 1 and _status_frame(viz) == paused_at
         tracking = _window(viz, "tracking")
         assert tracking is not None and tracking["title"] == f"Tracking (frame {paused_at})"
 
@@ -186,7 +191,7 @@ def test_live_debugging_in_a_real_browser(tmp_path: Path, shared_data: Path) -> 
         assert _window(viz, "training_loss") is None  # a level-3 block: not shown at --debug 2
         png = base64.b64decode(tracking["content"]["src"].split(",", 1)[1])
         shown = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)  # BGR, what the page displays
-        frame = cv2.imread(str(shared_data / "otb" / "Crossing" / "img" / f"{paused_at + 1:04d}.jpg"))
+        frame = cv2.imread(str(shared_data / "otb" / "Crossing" / "img" / f"{paused_at:04d}.jpg"))  # frame N: N.jpg
         assert shown.shape == frame.shape  # 360x240: within the 480 limit, not resized
         assert np.abs(shown.astype(int) - frame.astype(int)).mean() < 3  # the video frame (plus two thin boxes)
 

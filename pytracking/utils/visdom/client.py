@@ -28,7 +28,8 @@ SOCKET_GRACE_S = 10.0  # paused with the event socket down this long -> resume (
 
 
 class DebugSink(Protocol):
-    """Where rendered blocks go (visdom, a matplotlib window, a folder)."""
+    """Where rendered blocks go (visdom, a matplotlib window, a folder). ``frame`` in :meth:`show` is the 1-based
+    number of the frame the block belongs to (the number the Status pane and the image file names use)."""
 
     name: str
 
@@ -92,7 +93,7 @@ class Visdom:
                 block = Block(title, mode, int(debug_level), TRACKING if mode == "Tracking" else window_id(title))
                 self.blocks[title] = block
                 self._show_block_list()
-            frame = self.frame
+            frame = self.frame + 1  # shown 1-based, like ATOM's frame_num and the benchmarks' image names
             if block.enabled and self.sink is not None:
                 rendered = render(mode, data, title)
                 shown_title = f"{title} (frame {frame})" if mode == "Tracking" else title
@@ -148,19 +149,24 @@ class Visdom:
         self._show_controls()
 
     def _show_controls(self) -> None:
-        pc = self.pause_control
-        if pc.paused and pc.waiting_before is not None:
-            state = f"PAUSED before frame {pc.waiting_before}"
-        elif pc.paused:
-            state = "PAUSING (after the current frame)"
-        else:
-            state = "RUNNING"
-        text = (f"<b>{state}</b><br>Click the Tracking window, then: <b>Space</b> pause / resume, "
-                f"<b>&rarr;</b> one frame while paused.")
-        if text == self._controls_text:
-            return
-        self._controls_text = text
-        self._send(lambda s: s.show(CONTROLS, "Controls", Rendered("html", text), self.frame))
+        # Called from the tracking loop and from the key-event thread. Reading the state and sending it happen under
+        # one lock, so the pane always ends on the latest state: otherwise a key thread holding a stale snapshot
+        # ("PAUSING") could send it after the loop has sent "PAUSED before frame k" and the pane would stay wrong.
+        # Frame numbers in the panes are 1-based (the first frame is frame 1), the loop's index is 0-based.
+        with self._lock:
+            pc = self.pause_control
+            if pc.paused and pc.waiting_before is not None:
+                state = f"PAUSED before frame {pc.waiting_before + 1}"
+            elif pc.paused:
+                state = "PAUSING (after the current frame)"
+            else:
+                state = "RUNNING"
+            text = (f"<b>{state}</b><br>Click the Tracking window, then: <b>Space</b> pause / resume, "
+                    f"<b>&rarr;</b> one frame while paused.")
+            if text == self._controls_text:
+                return
+            self._controls_text = text
+            self._send(lambda s: s.show(CONTROLS, "Controls", Rendered("html", text), self.frame + 1))
 
     def _listen(self) -> None:
         for win in (TRACKING, CONTROLS, BLOCK_LIST):

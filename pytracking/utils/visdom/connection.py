@@ -158,9 +158,10 @@ class VisdomSink:
                 opts["width"], opts["height"] = int(chw.shape[2]) + 20, int(chw.shape[1]) + 60
             self._call(viz.image, chw, win=win, env=self.env, opts=opts)
         elif rendered.kind == "heatmap":
-            # plotly puts row 0 at the bottom: flip so the map reads like the image (row 0 = top)
-            self._call(viz.heatmap, np.flipud(rendered.value), win=win, env=self.env,
-                       opts={**opts, "colormap": "Jet"})
+            # plotly draws row 0 at the bottom; a reversed y axis puts it at the top, like the image, with the
+            # row labels counting down the way image rows do (flipping the data would leave the labels upside down)
+            self._call(viz.heatmap, rendered.value, win=win, env=self.env,
+                       opts={**opts, "colormap": "Jet", "layoutopts": {"plotly": {"yaxis": {"autorange": "reversed"}}}})
         elif rendered.kind == "line":
             x, y = rendered.value
             if y.size == 0:

@@ -76,8 +76,8 @@ def test_unreachable_server_says_so_once_and_saves_images(fresh_state: None, tmp
     img = np.full((10, 10, 3), 200, np.uint8)
     first.register((img, [2, 2, 4, 4], None), "Tracking", 1, "Tracking")
     second.register({"frame_num": 1}, "info_dict", 1, "Status")
-    assert (tmp_path / "run_001" / "tracking" / "00000.png").is_file()  # each run its own folder
-    assert (tmp_path / "run_002" / "status" / "00000.txt").read_text().startswith("<table>")
+    assert (tmp_path / "run_001" / "tracking" / "00001.png").is_file()  # each run its own folder; frame 1
+    assert (tmp_path / "run_002" / "status" / "00001.txt").read_text().startswith("<table>")
 
 
 def test_unroutable_host_gives_up_quickly(fresh_state: None, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,10 @@ def test_boxes_identical_with_debug_3_and_debug_0(network, crossing, monkeypatch
     assert tracking[0].shape == (240, 360, 3)  # Crossing is 360x240: already within 480
     status = [r.value for w, _, r in sink.shown if w == "status"]
     assert "<td>2</td>" in status[0]  # frame_num of the first tracked frame (1-based in ATOM)
+    # every pane names a frame by the same number: each Status frame_num equals the next Tracking title's number
+    status_nums = [int(re.search(r"frame_num</b></td><td>(\d+)<", v).group(1)) for v in status]
+    tracking_nums = [int(re.search(r"\(frame (\d+)\)", t).group(1)) for w, t, _ in sink.shown if w == "tracking"]
+    assert tracking_nums == list(range(1, NUM_FRAMES + 1)) and status_nums == tracking_nums[1:]
 
 
 @pytest.mark.slow

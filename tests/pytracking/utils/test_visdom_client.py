@@ -65,9 +65,10 @@ def test_tracking_block_counts_frames_and_captions_them() -> None:
         viz.register({"frame": k}, "info_dict", 1, "Status")
         viz.register((IMG, [1, 1, 5, 5], None), "Tracking", 1, "Tracking")
     tracking = [(t, f) for w, t, _, f in sink.shown if w == TRACKING]
-    assert tracking == [("Tracking (frame 0)", 0), ("Tracking (frame 1)", 1), ("Tracking (frame 2)", 2)]
+    # shown 1-based: the first frame is "frame 1", as in ATOM's Status pane and the benchmarks' image names
+    assert tracking == [("Tracking (frame 1)", 1), ("Tracking (frame 2)", 2), ("Tracking (frame 3)", 3)]
     status_frames = [f for w, _, _, f in sink.shown if w == "status"]
-    assert status_frames == [0, 1, 2] and viz.frame == 3
+    assert status_frames == [1, 2, 3] and viz.frame == 3
 
 
 def test_block_list_event_switches_a_block_off_and_on() -> None:
@@ -140,7 +141,7 @@ def test_space_pauses_arrow_steps_one_frame_and_space_resumes() -> None:
     assert _until(lambda: viz.pause_control.waiting_before == 0)
     time.sleep(0.3)
     assert runner.done == []
-    assert "PAUSED before frame 0" in sink.shown[-1][2].value
+    assert "PAUSED before frame 1" in sink.shown[-1][2].value  # index 0 is shown as frame 1
     key({"event_type": "KeyPress", "key": "ArrowRight", "key_code": 39})
     assert _until(lambda: viz.pause_control.waiting_before == 1)
     time.sleep(0.3)
@@ -197,3 +198,52 @@ def test_step_while_running_is_not_queued() -> None:
     assert not passed.wait(0.3)  # the early ArrowRight did not let a frame through later
     pc.resume()
     assert passed.wait(2)
+
+
+class _SlowSink(RecordingSink):
+    """A frame takes a while to show, and a Controls update sent from the key thread reaches the "server" late: it
+    is recorded only after the tracking loop's own Controls update (or after 1 s if that never comes first)."""
+
+    def __init__(self, key_thread: str) -> None:
+        super().__init__()
+        self.key_thread = key_thread
+        self.loop_posted = threading.Event()
+
+    def show(self, win: str, title: str, rendered: Rendered, frame: int) -> None:
+        if win == TRACKING:
+            time.sleep(0.2)
+        if win == CONTROLS:
+            if threading.current_thread().name == self.key_thread:
+                self.loop_posted.wait(1.0)
+            elif "PAUSED before frame 2" in rendered.value:
+                self.loop_posted.set()
+        super().show(win, title, rendered, frame)
+
+
+def test_controls_pane_ends_on_the_latest_state_when_a_key_update_is_delayed() -> None:
+    # The key thread takes its snapshot while the stepped frame runs ("PAUSING") and its update is delivered late;
+    # the pane must still end on "PAUSED before frame 2" (index 1), which is what the loop is waiting for.
+    sink = _SlowSink(key_thread="key-events")
+    viz = Visdom(debug=1, sink=sink)
+    pc = viz.pause_control
+    pc.pause()
+    show_controls = pc.on_change
+
+    def on_change_after_the_step_started(state: str) -> None:
+        if state == "step":
+            _until(lambda: pc.waiting_before is None, 2.0)  # the loop has taken the step and runs the frame
+        show_controls(state)
+
+    runner = _Runner(viz, 3)
+    runner.start()
+    assert _until(lambda: pc.waiting_before == 0)
+    pc.on_change = on_change_after_the_step_started
+    key = threading.Thread(target=pc.handle_key, args=("ArrowRight",), name="key-events")
+    key.start()
+    key.join(5)
+    assert _until(lambda: pc.waiting_before == 1)
+    time.sleep(0.2)
+    controls = [r.value for w, _, r, _ in sink.shown if w == CONTROLS]
+    assert "PAUSED before frame 2" in controls[-1], controls
+    pc.resume()
+    runner.join(5)

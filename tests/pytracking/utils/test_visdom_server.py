@@ -65,8 +65,9 @@ def test_blocks_arrive_in_visdom_windows_with_their_data(server: int, fresh_stat
     viz.register((img, [5, 5, 10, 10], None), "Tracking", 1, "Tracking")
     viz.register([1.0, 0.5], "lineplot", 3, "Training Loss")  # above level 2: never sent
     sink = viz.sink
-    z = sink.window_data("score_map")["content"]["data"][0]["z"]
-    assert np.allclose(np.asarray(z), np.flipud(heat.numpy()))  # flipped so row 0 is drawn at the top
+    score_map = sink.window_data("score_map")["content"]
+    assert np.allclose(np.asarray(score_map["data"][0]["z"]), heat.numpy())  # rows in image order
+    assert score_map["layout"]["yaxis"]["autorange"] == "reversed"  # ...and row 0 drawn at the top
     assert "<td>5</td>" in sink.window_data("status")["content"]
     tracking = sink.window_data("tracking")
     assert tracking["type"] == "image" and tracking["content"]["src"].startswith("data:image/png;base64,")
@@ -103,4 +104,4 @@ def test_server_that_dies_mid_run_falls_back_without_raising(tmp_path: Path, fre
     viz.register({"after": "death"}, "info_dict", 1, "Status")
     assert time.monotonic() - start < 10
     assert viz.sink_name == "folder"
-    assert (tmp_path / "debug" / "run_001" / "status" / "00000.txt").is_file()
+    assert (tmp_path / "debug" / "run_001" / "status" / "00001.txt").is_file()  # frame 1
