@@ -137,6 +137,7 @@ def test_epoch_average_is_batch_weighted_mean(tmp_path) -> None:
     tr = _setup(tmp_path)
     tr.loaders = tr.loaders[1:]  # val only: no training, so the loss can be recomputed afterwards
     tr.loaders[0].epoch_interval = 1
+    tr.lr_scheduler = None  # no optimizer step in a val-only epoch: stepping a schedule would be meaningless
     tr.train(1)
     ds = _EpochData(4)
     ds.set_epoch(1)
