@@ -34,7 +34,10 @@ The Gauss–Newton system always uses the plain (Euclidean) inner product in res
 
 Debugging: with ``debug=True`` the optimisers append to ``self.losses`` (the loss at the start of every step and after
 the last one of every ``run``) and ``self.residuals`` (CG residual norms ``||b - Aδ||``, ``num_cg_iter + 1`` values per
-CG run) as Python floats, for plotting. With ``debug=False`` no extra work is done.
+CG run) as Python floats, for plotting. The Gauss–Newton optimisers also append to ``self.gradient_mags`` the
+magnitude of the gradient of ``||r||²`` at the start of every step, ``sqrt(ip_input(g, g))`` with ``g = 2 Jᵀ r``
+(the gradient-descent optimisers record the same quantity for their own loss). With ``debug=False`` no extra work is
+done.
 """
 
 from __future__ import annotations
@@ -352,6 +355,7 @@ class _ProblemConjugateGradient(ConjugateGradientBase):
         self.x = _as_tensorlist(variable)
         self.losses: list[float] = []
         self.residuals: list[float] = []
+        self.gradient_mags: list[float] = []
 
     def ip(self, a: TensorList, b: TensorList) -> InnerProduct:
         return self.problem.ip_input(a, b)
@@ -409,6 +413,8 @@ class ConjugateGradient(_ProblemConjugateGradient):
         try:
             if self.debug:
                 self.losses.append(self.loss(system.residuals))
+                grad = system.jt_residual * 2  # gradient of ||r||² at the linearisation point
+                self.gradient_mags.append(float(_total(self.ip(grad, grad)).abs().sqrt()))
             self.b = -system.jt_residual
             delta, resvec = self.run_CG(num_cg_iter)
         finally:

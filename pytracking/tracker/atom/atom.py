@@ -177,7 +177,8 @@ class ATOM(BaseTracker):
                 update_scale = bool(p.get("update_scale_when_uncertain", True)) or flag != "uncertain"
                 if p.get("use_classifier", True):
                     self._update_state(sample_pos + translation)
-                self._refine_target_box(sample_pos, float(sample_scales[scale_ind]), scale_ind, update_scale)
+                self._refine_target_box(sample_pos, float(sample_scales[scale_ind]), scale_ind, update_scale,
+                                        patches[scale_ind])
             elif p.get("use_classifier", True):
                 self._update_state(sample_pos + translation, float(sample_scales[scale_ind]))
 
@@ -233,8 +234,10 @@ class ATOM(BaseTracker):
         self.pos = torch.max(torch.min(new_pos, self.image_sz - inside_offset), inside_offset)
 
     def _refine_target_box(self, sample_pos: torch.Tensor, sample_scale: float, scale_ind: int,
-                           update_scale: bool) -> None:
-        """IoU-Net refinement of the current box; sets ``pos_iounet`` (and ``pos``), ``target_sz``, scale."""
+                           update_scale: bool, patch: torch.Tensor) -> None:
+        """IoU-Net refinement of the current box; sets ``pos_iounet`` (and ``pos``), ``target_sz``, scale.
+
+        ``patch`` is the image sample the boxes live in (only read by the level-3 "IoU-Net Boxes" debug block)."""
         bp = self.box_params
         init_box = bbreg.iounet_box(self.pos, self.target_sz, sample_pos, sample_scale, self.iou_img_sample_sz)
         backbone = [f[scale_ind:scale_ind + 1] for f in self.features.iounet_backbone_features]
@@ -265,6 +268,8 @@ class ATOM(BaseTracker):
 
         out_boxes, out_iou = bbreg.optimize_boxes(iou_and_grad, boxes, bp.box_refinement_iter,
                                                   bp.box_refinement_step_length, bp.box_refinement_step_decay)
+        self.debug_register(3, "bbreg", "IoU-Net Boxes",
+                            lambda: (patch.detach().cpu(), boxes.detach().cpu(), out_boxes.detach().cpu()))
         selected = bbreg.select_box(out_boxes.cpu(), out_iou.cpu(), bp.maximal_aspect_ratio, bp.iounet_k)
         if selected is None:
             return
@@ -282,3 +287,4 @@ class ATOM(BaseTracker):
     def _register_optimizer_plots(self) -> None:
         self.debug_register(3, "lineplot", "Training Loss", lambda: torch.tensor(self.classifier.losses))
         self.debug_register(3, "lineplot", "CG Residuals", lambda: torch.tensor(self.classifier.residuals))
+        self.debug_register(4, "lineplot", "Gradient Magnitude", lambda: torch.tensor(self.classifier.gradient_mags))

@@ -30,7 +30,7 @@ class OnlineClassifier:
         projection_activation, response_activation: activations of the two layers (the response activation is used
             in training only; scores at test time are the raw filter response, as published).
         generator: source of the random initialisation (CPU generator).
-        debug: record losses and CG residuals (for plots); never changes results.
+        debug: record losses, CG residuals and gradient magnitudes (for plots); never changes results.
     """
 
     def __init__(self, params: TrackerParams, fparams: FeatureParams, projection_activation: Activation,
@@ -49,6 +49,7 @@ class OnlineClassifier:
         self.filter_optimizer: ConjugateGradient | None = None
         self.losses: list[float] = []
         self.residuals: list[float] = []
+        self.gradient_mags: list[float] = []
 
     # ------------------------------------------------------------------ initialisation
     def _init_projection(self, x: torch.Tensor) -> torch.Tensor:
@@ -93,6 +94,7 @@ class OnlineClassifier:
         init_cg, init_gn = int(p.get("init_CG_iter")), int(p.get("init_GN_iter"))
         joint_opt.run(init_cg // init_gn, init_gn)
         self.losses, self.residuals = list(joint_opt.losses), list(joint_opt.residuals)
+        self.gradient_mags = list(joint_opt.gradient_mags)
 
         self.memory.initialize(self.project(init_samples), init_labels)
         conv_problem = ConvProblem(self.memory.samples, self.memory.labels, self.filter_reg, self.memory.weights,
@@ -125,7 +127,8 @@ class OnlineClassifier:
             return
         self.filter_optimizer.run(num_cg_iter)
         if self.debug:
-            self.losses.extend(self.filter_optimizer.losses)
-            self.residuals.extend(self.filter_optimizer.residuals)
-            self.filter_optimizer.losses.clear()
-            self.filter_optimizer.residuals.clear()
+            opt = self.filter_optimizer
+            for history, new in ((self.losses, opt.losses), (self.residuals, opt.residuals),
+                                 (self.gradient_mags, opt.gradient_mags)):
+                history.extend(new)
+                new.clear()

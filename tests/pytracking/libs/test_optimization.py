@@ -113,6 +113,8 @@ def test_gauss_newton_step_on_linear_lsq_equals_lstsq(fletcher_reeves: bool, sta
     assert len(residuals) == 6
     assert residuals[0] == pytest.approx(np.linalg.norm(M.T @ y))
     assert residuals[-1] < 1e-8
+    # Gradient magnitude at the start of the step: ||∇ ||Mx - y||²|| = ||2 Mᵀ(M·0 - y)||
+    assert opt.gradient_mags == [pytest.approx(2 * np.linalg.norm(M.T @ y))]
 
 
 def test_start_point_not_zero_and_preconditioner() -> None:
@@ -213,6 +215,28 @@ def test_gauss_newton_exponential_fit_recovers_parameters(cls) -> None:
     assert losses[0] == pytest.approx(float(r0 @ r0))
     assert losses[-1] < 1e-20
     assert all(b <= a * (1 + 1e-9) for a, b in zip(losses[:-1], losses[1:], strict=True))
+
+
+@pytest.mark.parametrize("cls", [ExpFit, ExpFitClosedForm])
+def test_gauss_newton_records_gradient_magnitude_per_step(cls) -> None:
+    t, y = _exp_data()
+    start = [(1.0, -0.2)]
+    x = TensorList([torch.tensor([1.0], dtype=DT), torch.tensor([-0.2], dtype=DT)])
+    opt = GaussNewtonCG(cls(t, y), x, debug=True)
+    opt.run(2, 3)
+    # the iterates, replayed without debugging, give the points where each step's gradient was taken
+    replay = TensorList([torch.tensor([1.0], dtype=DT), torch.tensor([-0.2], dtype=DT)])
+    replay_opt = GaussNewtonCG(cls(t, y), replay)
+    for _ in range(2):
+        replay_opt.run(2, 1)
+        start.append((replay[0].item(), replay[1].item()))
+    expected = []
+    for a, k in start:  # residual a·exp(k t) - y: gradient of ||r||² is 2 [Σ e r, Σ a t e r]
+        e = torch.exp(k * t)
+        r = a * e - y
+        expected.append(2 * float(torch.stack([e @ r, (a * t * e) @ r]).norm()))
+    assert opt.gradient_mags == pytest.approx(expected, rel=1e-9)
+    assert len(opt.gradient_mags) == 3 and opt.gradient_mags[-1] < opt.gradient_mags[0]
 
 
 def test_closed_form_hook_matches_autograd_system_and_explicit_jacobian() -> None:

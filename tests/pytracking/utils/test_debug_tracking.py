@@ -81,9 +81,9 @@ def _run(network, seq, debug: int, monkeypatch, sink: RecordingSink | None, use_
 
 
 @pytest.mark.slow
-def test_boxes_identical_with_debug_3_and_debug_0(network, crossing, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_boxes_identical_with_debug_4_and_debug_0(network, crossing, monkeypatch: pytest.MonkeyPatch) -> None:
     sink = RecordingSink()
-    boxes_debug = _run(network, crossing, 3, monkeypatch, sink)
+    boxes_debug = _run(network, crossing, 4, monkeypatch, sink)  # every block ATOM has
     boxes_plain = _run(network, crossing, 0, monkeypatch, None)
     assert boxes_debug.shape == (NUM_FRAMES, 4)
     np.testing.assert_array_equal(boxes_debug, boxes_plain)  # bit-identical, not merely close
@@ -91,6 +91,18 @@ def test_boxes_identical_with_debug_3_and_debug_0(network, crossing, monkeypatch
     assert titles["Tracking"] == NUM_FRAMES and titles["Status"] == NUM_FRAMES - 1
     assert titles["Score Map"] == NUM_FRAMES - 1
     assert titles["Training Loss"] >= 1 and titles["CG Residuals"] >= 1
+    assert titles["Gradient Magnitude"] == titles["Training Loss"]  # level 4, drawn with the level-3 plots
+    assert titles["IoU-Net Boxes"] == NUM_FRAMES - 1  # one refinement per tracked frame
+    bbreg = [r.value for w, _, r in sink.shown if w == "iou_net_boxes"]
+    yellow = np.all(bbreg[0] == (255, 220, 0), axis=2)  # refined boxes are drawn in yellow on the 288² sample
+    assert bbreg[0].shape == (288, 288, 3) and yellow.sum() > 100
+    # one gradient magnitude per Gauss–Newton step, one loss per step plus a final one per optimiser run; the plots
+    # are drawn after every run (the first frame's, then each online update's), so the last plot holds all of them
+    last_loss = [r.value for w, _, r in sink.shown if w == "training_loss"][-1]
+    last_mags = [r.value for w, _, r in sink.shown if w == "gradient_magnitude"][-1]
+    runs = titles["Training Loss"]
+    steps = 2 + (runs - 1)  # init_GN_iter = 2 in light_parameters, then one step per online update
+    assert last_mags[1].size == steps and last_loss[1].size == steps + runs
     tracking = [r.value for w, _, r in sink.shown if w == "tracking"]
     assert tracking[0].shape == (240, 360, 3)  # Crossing is 360x240: already within 480
     status = [r.value for w, _, r in sink.shown if w == "status"]
