@@ -164,7 +164,7 @@ class MatplotlibSink:
             text = re.sub(r"</t[dr]>", " ", rendered.value.replace("</tr>", "\n"))
             ax.text(0.02, 0.98, re.sub(r"<[^>]+>", "", text), va="top", family="monospace", transform=ax.transAxes)
             ax.axis("off")
-        ax.set_title(f"{title} (frame {frame})")
+        ax.set_title(title)  # as in visdom: the client already names the frame in the Tracking block's title
         fig.canvas.draw_idle()
         self.idle(0.001)
 

@@ -107,8 +107,9 @@ def test_matplotlib_sink_draws_each_kind_and_forwards_keys(monkeypatch: pytest.M
     monkeypatch.setattr(sink, "idle", lambda seconds: None)
     try:
         img = np.random.default_rng(1).integers(0, 256, (6, 8, 3), dtype=np.uint8)
-        sink.show("tracking", "Tracking", Rendered("image", img), 0)
+        sink.show("tracking", "Tracking (frame 3)", Rendered("image", img), 3)
         np.testing.assert_array_equal(sink.figures["tracking"].axes[0].images[0].get_array(), img)
+        assert sink.figures["tracking"].axes[0].get_title() == "Tracking (frame 3)"  # named once, not twice
         sink.show("score_map", "Score Map", Rendered("heatmap", np.eye(3)), 0)
         np.testing.assert_array_equal(sink.figures["score_map"].axes[0].images[0].get_array(), np.eye(3))
         sink.show("loss", "Loss", Rendered("line", (np.arange(3.0), np.array([3.0, 1.0, 2.0]))), 1)
