@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ltr.admin.cli_flags import ALIAS_NOTE, add_flag_aliases
 from ltr.admin.distributed import cleanup_distributed, dist_info_from_env, init_distributed
 from ltr.admin.environment import env_settings
 from ltr.admin.settings import Settings, TrainingSetupError
@@ -37,7 +38,8 @@ _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="run_training", description="Train a network with an ltr train-settings module.")
+    p = argparse.ArgumentParser(prog="run_training", description="Train a network with an ltr train-settings module.",
+                                epilog=ALIAS_NOTE)
     p.add_argument("train_module", help="sub-package of ltr/train_settings, e.g. bbreg")
     p.add_argument("train_name", help="settings module inside it, e.g. atom or atom_synthetic")
     p.add_argument("--epochs", type=int, help="number of epochs (total; a resumed run continues up to it)")
@@ -52,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--visdom", action="store_true", help="also show loss and learning rate live in visdom")
     p.add_argument("--visdom-server", default="127.0.0.1", help="visdom host for --visdom (default 127.0.0.1)")
     p.add_argument("--visdom-port", type=int, default=8097, help="visdom port for --visdom (default 8097)")
-    return p
+    return add_flag_aliases(p)
 
 
 def make_settings(args: argparse.Namespace) -> Settings:

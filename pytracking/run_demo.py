@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ltr.admin.cli_flags import add_flag_aliases
 from pytracking.analysis import metrics
 from pytracking.evaluation.datasets import get_dataset
 from pytracking.evaluation.results_io import box_file, read_boxes
@@ -92,7 +93,7 @@ def main(argv: SequenceABC[str] | None = None, tracker: Tracker | None = None,
     parser.add_argument("--threads", type=int, default=0, help="worker processes (0 = this process)")
     parser.add_argument("--retrain", action="store_true", help="train the network even if a checkpoint exists")
     parser.add_argument("--debug", type=int, default=0)
-    args = parser.parse_args(argv)
+    args = add_flag_aliases(parser).parse_args(argv)
 
     checkpoint = find_checkpoint()
     if checkpoint is None or args.retrain:

@@ -16,10 +16,12 @@ import ast
 import sys
 from collections.abc import Sequence
 
+from ltr.admin.cli_flags import ALIAS_NOTE, add_flag_aliases
 from pytracking.analysis.conventions import CONVENTIONS
 from pytracking.analysis.sweep import SweepError, run_sweep
 from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
 from pytracking.evaluation.running import parse_shard
+from pytracking.run_tracker import DATASET_ALIASES, add_allow_missing_argument
 
 __all__ = ["build_parser", "main"]
 
@@ -42,12 +44,13 @@ def _option(text: str) -> tuple[str, object]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="run_sweep.py", description="Track and evaluate every checkpoint of a run.")
+    p = argparse.ArgumentParser(prog="run_sweep.py", description="Track and evaluate every checkpoint of a run.",
+                                epilog=ALIAS_NOTE)
     p.add_argument("tracker_name", help="tracker, e.g. atom")
     p.add_argument("tracker_param", help="parameter set, e.g. default; its network_path is set to each checkpoint")
     p.add_argument("--checkpoints", required=True, metavar="PATTERN",
                    help="glob of checkpoint files (quote it), e.g. 'workspace/checkpoints/ltr/bbreg/atom/*.pth.tar'")
-    p.add_argument("--dataset", "--dataset_name", default="otb", help="dataset name (default otb)")
+    p.add_argument("--dataset", default="otb", help="dataset name (default otb)")
     p.add_argument("--dataset-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="dataset constructor argument, e.g. num_sequences=3 (repeatable)")
     p.add_argument("--sequence", action="append", default=None, metavar="NAME|IDX", help="only these sequences")
@@ -58,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--result-plot-path", default=None, help="override the result_plot_path setting")
     p.add_argument("--report", default=None, help="report name (folder under result_plot_path)")
     p.add_argument("--convention", choices=CONVENTIONS, default="pytracking")
-    return p
+    add_allow_missing_argument(p)
+    return add_flag_aliases(p, DATASET_ALIASES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            threads=args.threads, shard=args.shard, debug=args.debug, results_path=args.results_path,
                            result_plot_path=args.result_plot_path, report_name=args.report,
                            convention=args.convention, sequences=args.sequence,
-                           dataset_options=dict(args.dataset_option))
+                           dataset_options=dict(args.dataset_option), allow_missing=args.allow_missing)
     except (SweepError, MissingSequencesError, UnknownSequenceError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

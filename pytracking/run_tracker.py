@@ -16,13 +16,17 @@ import sys
 from collections.abc import Sequence as SequenceABC
 from pathlib import Path
 
+from ltr.admin.cli_flags import ALIAS_NOTE, add_flag_aliases
 from ltr.admin.settings_errors import SettingsError
 from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
 from pytracking.evaluation.datasets import get_dataset
 from pytracking.evaluation.running import parse_shard, run_dataset
 from pytracking.evaluation.tracker import Tracker
 
-__all__ = ["main", "build_parser", "str2bool"]
+__all__ = ["main", "build_parser", "str2bool", "add_allow_missing_argument", "add_visdom_arguments", "DATASET_ALIASES"]
+
+# Alias spellings that every command reading a dataset accepts (besides the automatic --a_b for --a-b).
+DATASET_ALIASES = {"--skip-missing": "--allow-missing", "--dataset-name": "--dataset"}
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
@@ -52,11 +56,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def add_allow_missing_argument(parser: argparse.ArgumentParser) -> None:
+    """``--allow-missing`` (alias ``--skip-missing``): the one spelling of every command that reads a dataset."""
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="skip (and list) sequences whose files are absent instead of stopping "
+                             "(alias --skip-missing)")
+
+
 def add_visdom_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--use_visdom", "--use-visdom", type=str2bool, default=True, metavar="true|false",
+    parser.add_argument("--use-visdom", type=str2bool, default=True, metavar="true|false",
                         help="show debug blocks in visdom when --debug > 0 (default: true)")
-    parser.add_argument("--visdom_server", "--visdom-server", default="127.0.0.1", help="visdom host")
-    parser.add_argument("--visdom_port", "--visdom-port", type=int, default=8097, help="visdom port")
+    parser.add_argument("--visdom-server", default="127.0.0.1", help="visdom host")
+    parser.add_argument("--visdom-port", type=int, default=8097, help="visdom port")
 
 
 def visdom_info_from(args: argparse.Namespace) -> dict:
@@ -65,29 +76,31 @@ def visdom_info_from(args: argparse.Namespace) -> dict:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="run_tracker.py", description="Run a tracker on a tracking dataset and save the result files."
+        prog="run_tracker.py", description="Run a tracker on a tracking dataset and save the result files.",
+        epilog=ALIAS_NOTE,
     )
     parser.add_argument("tracker_name", help="tracker, e.g. atom (pytracking/tracker/<name>)")
     parser.add_argument("tracker_param", help="parameter set, e.g. default (pytracking/parameter/<name>/<param>.py)")
     parser.add_argument("--runid", type=int, default=None, help="run id: results go to <param>_<runid:03d>")
-    parser.add_argument("--dataset", "--dataset_name", default="otb",
+    parser.add_argument("--dataset", default="otb",
                         help="dataset: otb, nfs, uav, uav10fps, lasot, got10k_test, got10k_val, trackingnet, vot, "
                              "synthetic, or folder:<path> (default: otb)")
     parser.add_argument("--sequence", action="append", default=None, metavar="NAME|IDX",
                         help="run only this sequence (name or index); repeat for several")
     parser.add_argument("--debug", type=int, default=0, help="debug level (0 = off)")
     parser.add_argument("--threads", type=int, default=0, help="worker processes (0 = run in this process)")
-    parser.add_argument("--save-float", "--save_float", dest="save_float", action="store_true",
+    parser.add_argument("--save-float", action="store_true",
                         help="store boxes with full float precision instead of integers")
     parser.add_argument("--shard", type=_shard, default=None, metavar="i/n",
                         help="run only the i-th of n interleaved slices of the sequences (1 <= i <= n)")
-    parser.add_argument("--allow-missing", "--allow_missing", dest="allow_missing", action="store_true",
-                        help="skip (and list) sequences whose files are absent instead of stopping")
-    parser.add_argument("--max-frames", "--max_frames", dest="max_frames", type=_positive_int, default=None,
+    add_allow_missing_argument(parser)
+    parser.add_argument("--results-path", default=None, metavar="DIR",
+                        help="root of the results (default: the results_path setting)")
+    parser.add_argument("--max-frames", type=_positive_int, default=None,
                         metavar="N", help="track only the first N frames of each sequence (debugging); the partial "
                                           "results go to <results_path>/first_<N>_frames/")
     add_visdom_arguments(parser)
-    return parser
+    return add_flag_aliases(parser, {**DATASET_ALIASES, "--run-id": "--runid"})
 
 
 def main(argv: SequenceABC[str] | None = None) -> int:
@@ -100,13 +113,13 @@ def main(argv: SequenceABC[str] | None = None) -> int:
     if not dataset:
         print(f"run_tracker: no sequences to run in dataset {args.dataset!r}", file=sys.stderr)
         return 2
-    results_path = None
+    results_path = None if args.results_path is None else Path(args.results_path)
     if args.max_frames is not None:  # partial runs must never pass for finished results (skip-existing)
         from pytracking.evaluation.environment import env_settings
 
         for seq in dataset:
             seq.frames = seq.frames[: args.max_frames]
-        results_path = Path(env_settings().results_path) / f"first_{args.max_frames}_frames"
+        results_path = (results_path or Path(env_settings().results_path)) / f"first_{args.max_frames}_frames"
     tracker = Tracker(args.tracker_name, args.tracker_param, args.runid, results_path=results_path)
     report = run_dataset(
         dataset,

@@ -1,10 +1,10 @@
 """Track an object in a video file.
 
-    python pytracking/run_video.py atom default path/to/video.mp4 --optional_box 120 80 40 60
+    python pytracking/run_video.py atom default path/to/video.mp4 --optional-box 120 80 40 60
     python pytracking/run_video.py atom default path/to/video.mp4            # draw the box with the mouse
 
 An OpenCV window shows the tracking when a display exists (press ``q`` to stop); without a display the box must be
-given and the per-frame boxes are printed (and saved with ``--save_results``).
+given and the per-frame boxes are printed (and saved with ``--save-results``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence as SequenceABC
 
+from ltr.admin.cli_flags import add_flag_aliases
 from pytracking.evaluation.tracker import Tracker, fps
 from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
 
@@ -24,13 +25,13 @@ def main(argv: SequenceABC[str] | None = None) -> int:
     parser.add_argument("tracker_name")
     parser.add_argument("tracker_param")
     parser.add_argument("videofile", help="path to a video file OpenCV can read")
-    parser.add_argument("--optional_box", "--optional-box", type=float, nargs=4, default=None,
+    parser.add_argument("--optional-box", type=float, nargs=4, default=None,
                         metavar=("X", "Y", "W", "H"), help="initial box; drawn with the mouse when omitted")
     parser.add_argument("--debug", type=int, default=0)
-    parser.add_argument("--save_results", "--save-results", action="store_true",
+    parser.add_argument("--save-results", action="store_true",
                         help="write <results_dir>/video_<name>.txt and _time.txt")
     add_visdom_arguments(parser)
-    args = parser.parse_args(argv)
+    args = add_flag_aliases(parser).parse_args(argv)
     tracker = Tracker(args.tracker_name, args.tracker_param)
     try:
         output = tracker.run_video(args.videofile, args.optional_box, debug=args.debug,

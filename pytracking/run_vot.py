@@ -29,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from ltr.admin.cli_flags import add_flag_aliases
 from pytracking.evaluation.data import polygon_to_box
 from pytracking.evaluation.tracker import Tracker, as_box
 
-__all__ = ["run_vot", "load_vot_module", "main"]
+__all__ = ["run_vot", "load_vot_module", "main", "build_parser"]
 
 _HELP = (
     "VOT integration needs the VOT toolkit's Python tracker helper (a module 'vot' with a VOT class, from the "
@@ -99,13 +100,17 @@ def run_vot(tracker_name: str, tracker_param: str, run_id: int | None = None, de
     return frames
 
 
-def main(argv: SequenceABC[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_vot.py", description="Run a tracker under the VOT toolkit (TraX).")
     parser.add_argument("tracker_name")
     parser.add_argument("tracker_param")
     parser.add_argument("--runid", type=int, default=None)
     parser.add_argument("--debug", type=int, default=0)
-    args = parser.parse_args(argv)
+    return add_flag_aliases(parser, {"--run-id": "--runid"})
+
+
+def main(argv: SequenceABC[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         vot = load_vot_module()
     except ImportError as exc:

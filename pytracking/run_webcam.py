@@ -3,7 +3,7 @@
     python pytracking/run_webcam.py atom default [--camera 0]
 
 Needs a display (an OpenCV build with a GUI backend, i.e. ``opencv-python`` rather than the headless wheel) unless
-``--optional_box`` is given.
+``--optional-box`` is given.
 """
 
 from __future__ import annotations
@@ -12,23 +12,28 @@ import argparse
 import sys
 from collections.abc import Sequence as SequenceABC
 
+from ltr.admin.cli_flags import add_flag_aliases
 from pytracking.evaluation.tracker import Tracker, fps
 from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
 
 
-def main(argv: SequenceABC[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run_webcam.py", description="Run a tracker on a webcam stream.")
     parser.add_argument("tracker_name")
     parser.add_argument("tracker_param")
     parser.add_argument("--camera", type=int, default=0, help="OpenCV camera index")
-    parser.add_argument("--optional_box", "--optional-box", type=float, nargs=4, default=None,
+    parser.add_argument("--optional-box", type=float, nargs=4, default=None,
                         metavar=("X", "Y", "W", "H"))
-    parser.add_argument("--max_frames", "--max-frames", type=int, default=None)
+    parser.add_argument("--max-frames", type=int, default=None)
     parser.add_argument("--debug", type=int, default=0)
     add_visdom_arguments(parser)
-    args = parser.parse_args(argv)
+    return add_flag_aliases(parser)
+
+
+def main(argv: SequenceABC[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     tracker = Tracker(args.tracker_name, args.tracker_param)
     try:
         output = tracker.run_webcam(args.camera, args.optional_box, debug=args.debug,

@@ -412,7 +412,9 @@ def create_local_main(schema: SettingsSchema, argv: Sequence[str] | None = None)
     parser.add_argument("--data-root", default=None, help="folder holding the datasets (one sub-folder each)")
     parser.add_argument("--output", default=None, help=f"write here instead of {schema.local_file}")
     parser.add_argument("--force", action="store_true", help="overwrite an existing file (a backup is kept)")
-    args = parser.parse_args(argv)
+    from ltr.admin.cli_flags import add_flag_aliases
+
+    args = add_flag_aliases(parser).parse_args(argv)
     try:
         path, backup = write_local_file(schema, args.workspace, args.data_root, args.output, args.force)
     except SettingsError as exc:

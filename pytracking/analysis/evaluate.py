@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ltr.admin.cli_flags import ALIAS_NOTE, add_flag_aliases
 from ltr.admin.settings_errors import SettingsError
 from pytracking.analysis.conventions import CONVENTIONS
 from pytracking.analysis.extract import (
@@ -35,7 +36,8 @@ __all__ = ["build_parser", "main", "specs_from_args"]
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pytracking.analysis.evaluate",
-                                description="Evaluate tracking results: table (stdout, CSV, Markdown) and plots.")
+                                description="Evaluate tracking results: table (stdout, CSV, Markdown) and plots.",
+                                epilog=ALIAS_NOTE)
     p.add_argument("--dataset", default="otb", help="dataset name (otb, uav, nfs, lasot, got10k_val, synthetic, "
                                                     "folder:<path>, ...); default otb")
     p.add_argument("--dataset-root", default=None,
@@ -56,16 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--result-plot-path", default=None, help="override the result_plot_path setting")
     p.add_argument("--sequence", action="append", default=None, metavar="NAME",
                    help="evaluate only this sequence (repeatable)")
-    p.add_argument("--skip-missing", action="store_true",
+    p.add_argument("--allow-missing", action="store_true",
                    help="evaluate only the sequences every tracker has and whose ground truth is on disk (the "
-                        "others are listed) instead of failing")
+                        "others are listed) instead of failing (alias --skip-missing)")
     p.add_argument("--exclude-invalid-frames", action="store_true",
                    help="drop frames without valid ground truth from the counts (pytracking option)")
     p.add_argument("--per-sequence", choices=("all", "most_different"), default=None,
                    help="also print the per-sequence AUC table (all, or the 10 where trackers differ most)")
     p.add_argument("--workers", type=int, default=0, help="processes for parsing result files (0: in-process)")
     p.add_argument("--cache-dir", default=None, help="keep parsed files here (content-hashed .npy) between runs")
-    return p
+    return add_flag_aliases(p, {"--skip-missing": "--allow-missing", "--dataset-name": "--dataset"})
 
 
 def specs_from_args(args: argparse.Namespace) -> list[TrackerSpec]:
@@ -94,10 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pytracking.analysis.extract import load_ground_truth
 
         gts = load_ground_truth(args.dataset, root=args.dataset_root, sequences=args.sequence,
-                                allow_missing=args.skip_missing)
+                                allow_missing=args.allow_missing)
         result = print_results(specs, gts, report, plot_types=args.plot_types, convention=args.convention,
                                exclude_invalid_frames=args.exclude_invalid_frames,
-                               skip_missing_seq=args.skip_missing, result_plot_path=args.result_plot_path,
+                               skip_missing_seq=args.allow_missing, result_plot_path=args.result_plot_path,
                                per_sequence=args.per_sequence, workers=args.workers, cache=cache)
         out_dir = report_dir(report, args.result_plot_path)
         if args.dataset.lower().startswith("got10k"):

@@ -64,7 +64,7 @@ class MissingResultsError(FileNotFoundError):
     def __init__(self, missing: dict[str, list[str]]):
         self.missing = missing
         parts = [f"{label}: {', '.join(names)}" for label, names in missing.items()]
-        super().__init__("missing result files (pass skip_missing_seq=True / --skip-missing to evaluate the "
+        super().__init__("missing result files (pass --allow-missing / skip_missing_seq=True to evaluate the "
                          "sequences every tracker has): " + "; ".join(parts))
 
 

@@ -210,10 +210,12 @@ def run_sweep(
     convention: str = "pytracking",
     sequences: Sequence[str] | None = None,
     dataset_options: dict[str, Any] | None = None,
+    allow_missing: bool = False,
     log: Callable[[str], None] = print,
 ) -> SweepResult:
     """Run and evaluate every checkpoint matching ``pattern`` (module doc). ``dataset``: a name (with
-    ``dataset_options`` for its constructor, ``sequences`` to select some) or a list of ``Sequence`` objects."""
+    ``dataset_options`` for its constructor, ``sequences`` to select some, ``allow_missing`` to skip sequences whose
+    files are absent) or a list of ``Sequence`` objects."""
     from pytracking.analysis.extract import ground_truth_from_sequences, tracker_specs
     from pytracking.analysis.plots import plot_scores_vs_epoch
     from pytracking.analysis.results import compute_results
@@ -224,7 +226,7 @@ def run_sweep(
     runs = find_checkpoints(pattern, param_name)
     log(f"Sweep over {len(runs)} checkpoint(s): " + ", ".join(r.path.name for r in runs))
     if isinstance(dataset, str):
-        seqs = get_dataset(dataset, sequences=sequences, **(dataset_options or {}))
+        seqs = get_dataset(dataset, sequences=sequences, allow_missing=allow_missing, **(dataset_options or {}))
         dataset_name = dataset
     else:
         seqs = list(dataset)

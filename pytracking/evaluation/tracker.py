@@ -355,7 +355,7 @@ class Tracker:
         show = display_available() if show is None else show
         if optional_box is None and not show:
             raise RuntimeError(
-                f"{title}: no initial box given and no display to draw one (pass --optional_box x y w h)"
+                f"{title}: no initial box given and no display to draw one (pass --optional-box x y w h)"
             )
         window = f"{self.label} - {title}"
 

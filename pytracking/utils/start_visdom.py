@@ -81,7 +81,7 @@ def explain_missing(missing: Sequence[str], package_dir: Path) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pytracking.utils.start_visdom",
                                 description="Start the visdom server for live tracker debugging, offline.")
-    p.add_argument("--port", type=int, default=8097, help="port (default 8097; run_tracker's --visdom_port)")
+    p.add_argument("--port", type=int, default=8097, help="port (default 8097; run_tracker's --visdom-port)")
     p.add_argument("--public", action="store_true",
                    help="listen on all interfaces instead of 127.0.0.1 only (visdom has no login by default)")
     p.add_argument("--env-path", default=None,
@@ -89,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="only check the page files and exit (0 = complete)")
     p.add_argument("--no-asset-check", action="store_true",
                    help="start even if page files are missing (the API works; the page may not render)")
-    return p
+    from ltr.admin.cli_flags import add_flag_aliases
+
+    return add_flag_aliases(p)
 
 
 def free_port() -> int:
@@ -156,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shown = "localhost" if not args.public else host
     print(f"visdom server: open http://{shown}:{args.port} (Ctrl-C stops it). Then run e.g.\n"
           f"  python pytracking/run_tracker.py atom default --dataset otb --sequence Crossing --debug 2 "
-          f"--visdom_port {args.port}", flush=True)
+          f"--visdom-port {args.port}", flush=True)
     try:
         start_server(port=args.port, base_url="", env_path=env_path, bind_local=not args.public,
                      print_func=lambda port: None)

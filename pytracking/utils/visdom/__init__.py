@@ -53,7 +53,7 @@ def _fallback_sink(reason: str, host: str, port: int, debug_dir: Any) -> Any:
             where = f"saving debug images to {sink.root}" if sink.name == "folder" else "showing a matplotlib window"
             print(f"visdom: server at {host}:{port} not usable: {reason}. Falling back to {where}. "
                   f"(Start one with `python -m pytracking.utils.start_visdom --port {port}`, or pass "
-                  f"--use_visdom false.)", file=sys.stderr, flush=True)
+                  f"--use-visdom false.)", file=sys.stderr, flush=True)
         if isinstance(sink, FolderSink):
             _run_counter[key] = _run_counter.get(key, 0) + 1
             return FolderSink(sink.root / f"run_{_run_counter[key]:03d}")
