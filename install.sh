@@ -52,8 +52,9 @@ pipq() { "$VPY" -m pip install --quiet "$@" 2> >(grep -v 'is ignored: it is neit
 PY_DEPS=(
     numpy
     opencv-python-headless
-    scipy
     pandas
+    tabulate    # pandas DataFrame.to_markdown (result tables)
+    jinja2      # pandas DataFrame.to_latex (result tables for papers)
     matplotlib
     tqdm
     tensorboard
@@ -121,8 +122,8 @@ STAMP="$VENV/.install-stamp"
 imports_ok() {
     "$VPY" - <<'EOF' 2>/dev/null
 import importlib, importlib.util, sys
-mods = ["torch", "numpy", "cv2", "scipy", "pandas", "matplotlib", "tqdm", "tensorboard", "pycocotools", "lmdb",
-        "jpeg4py", "pytest", "xdist", "got10k", "visdom", "tornado", "ltr", "pytracking", "prroi_pooling"]
+mods = ["torch", "numpy", "cv2", "pandas", "tabulate", "jinja2", "matplotlib", "tqdm", "tensorboard", "pycocotools",
+        "lmdb", "jpeg4py", "pytest", "xdist", "got10k", "visdom", "tornado", "ltr", "pytracking", "prroi_pooling"]
 sys.exit(1 if any(importlib.util.find_spec(m) is None for m in mods) else 0)
 EOF
 }

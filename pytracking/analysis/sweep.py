@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ltr.admin.atomic_io import atomic_write_text
 
 __all__ = [
@@ -185,14 +187,25 @@ class SweepResult:
     files: list[Path]
 
 
+def sweep_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The sweep's rows as a DataFrame (epoch, checkpoint, run_name, scores as fractions, FPS)."""
+    columns = ["epoch", "checkpoint", "run_name", "AUC", "Precision", "Norm. Precision", "FPS"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["epoch"] = frame["epoch"].astype("Int64")  # missing epochs stay empty instead of turning floats
+    return frame
+
+
 def format_sweep_table(rows: list[dict[str, Any]]) -> str:
-    header = f"{'Epoch':>6}  {'Checkpoint':<32}  {'AUC':>6}  {'Prec.':>6}  {'N.Prec.':>7}"
-    lines = [header]
-    for r in rows:
-        ep = "-" if r["epoch"] is None else str(r["epoch"])
-        lines.append(f"{ep:>6}  {r['checkpoint']:<32}  {100 * r['AUC']:6.2f}  {100 * r['Precision']:6.2f}  "
-                     f"{100 * r['Norm. Precision']:7.2f}")
-    return "\n".join(lines)
+    """Epoch, checkpoint and scores in % (two decimals), one line per checkpoint."""
+    frame = sweep_frame(rows)
+    shown = pd.DataFrame({
+        "Epoch": ["-" if pd.isna(e) else str(e) for e in frame["epoch"]],
+        "Checkpoint": frame["checkpoint"],
+        "AUC": [f"{100 * v:.2f}" for v in frame["AUC"]],
+        "Prec.": [f"{100 * v:.2f}" for v in frame["Precision"]],
+        "N.Prec.": [f"{100 * v:.2f}" for v in frame["Norm. Precision"]],
+    })
+    return shown.to_string(index=False, justify="right", formatters={"Checkpoint": lambda v: f" {v}"})
 
 
 def run_sweep(
@@ -252,11 +265,8 @@ def run_sweep(
     log(format_sweep_table(rows))
     out_dir = report_dir(report_name or f"sweep_{tracker_name.rsplit('.', 1)[-1]}_{param_name}_{dataset_name}",
                          result_plot_path)
-    csv_lines = ["epoch,checkpoint,run_name,AUC,Precision,Norm. Precision,FPS"]
-    for r in rows:
-        csv_lines.append(f"{'' if r['epoch'] is None else r['epoch']},{r['checkpoint']},{r['run_name']},"
-                         f"{r['AUC']!r},{r['Precision']!r},{r['Norm. Precision']!r},{r['FPS']!r}")
-    files = [atomic_write_text(out_dir / "sweep.csv", "\n".join(csv_lines) + "\n")]
+    csv_text = sweep_frame(rows).to_csv(index=False, float_format=lambda v: repr(float(v)), lineterminator="\n")
+    files = [atomic_write_text(out_dir / "sweep.csv", csv_text)]
     with_epoch = [r for r in rows if r["epoch"] is not None]
     if with_epoch:
         files += plot_scores_vs_epoch(

@@ -1,21 +1,20 @@
-"""Result tables: the overall table (stdout + CSV + Markdown) and the per-sequence AUC table.
+"""Result tables: the overall table (stdout, CSV, Markdown, LaTeX) and the per-sequence AUC table.
 
 ``print_results(trackers, dataset, report_name, merge_results, plot_types)`` keeps the name and arguments users of
 this field know; ``plot_types`` selects the metric columns ('success' -> AUC/OP50/OP75, 'prec' -> Precision,
-'norm_prec' -> Norm. Precision). Scores are printed in percent with two decimals (stdout/Markdown) and stored as
-fractions with full precision in the CSV files.
+'norm_prec' -> Norm. Precision). Every table is a :class:`pandas.DataFrame` (:func:`score_frame`,
+:func:`per_sequence_frame`) rendered by pandas: text for the terminal, CSV (fractions, full precision), Markdown and
+LaTeX (``results.tex``, a ``tabular`` to ``\\input`` in a paper), the last three in percent with two decimals.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ltr.admin.atomic_io import atomic_write_text
 from pytracking.analysis.extract import (
@@ -29,11 +28,14 @@ from pytracking.analysis.results import EvalResult, compute_results
 __all__ = [
     "PLOT_TYPE_COLUMNS",
     "columns_for",
-    "score_rows",
+    "score_frame",
+    "display_frame",
     "format_table",
     "markdown_table",
+    "latex_table",
     "csv_table",
     "per_sequence_rows",
+    "per_sequence_frame",
     "format_per_sequence",
     "report_dir",
     "save_tables",
@@ -59,49 +61,71 @@ def columns_for(plot_types: Iterable[str] = ALL_PLOT_TYPES) -> list[str]:
     return cols + ["FPS"]
 
 
-def score_rows(result: EvalResult, columns: Sequence[str]) -> list[list[Any]]:
-    """``[tracker, value, ...]`` rows in the result's tracker order (values as fractions, FPS in frames/s)."""
+def score_frame(result: EvalResult, columns: Sequence[str]) -> pd.DataFrame:
+    """One row per tracker (result order), index ``Tracker``; scores as fractions, FPS in frames/s."""
     scores = result.scores()
-    return [[name] + [scores[name][c] for c in columns] for name in result.trackers]
+    frame = pd.DataFrame([[scores[name][c] for c in columns] for name in result.trackers],
+                         index=pd.Index(list(result.trackers), name="Tracker"), columns=list(columns), dtype=float)
+    return frame
 
 
-def _fmt(col: str, v: float) -> str:
-    if isinstance(v, float) and math.isnan(v):
-        return "-"
-    return f"{v:.1f}" if col == "FPS" else f"{100.0 * v:.2f}"
+def _full(value: float) -> str:
+    """Shortest text that reads back to exactly the same float."""
+    return repr(float(value))
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scores in percent with two decimals, FPS with one, ``-`` where a value is undefined (strings, for output)."""
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        scale, digits = (1.0, 1) if col == "FPS" else (100.0, 2)
+        out[col] = [("-" if np.isnan(v) else f"{scale * v:.{digits}f}") for v in frame[col].to_numpy(float)]
+    return out
+
+
+def _text(frame: pd.DataFrame) -> str:
+    """Fixed-width text of a frame of strings: first column (the names) left-aligned, the others right-aligned."""
+    first = frame.columns[0]
+    width = max([len(str(first))] + [len(str(v)) for v in frame[first]])
+    frame = frame.copy()
+    frame[first] = [str(v).ljust(width) for v in frame[first]]
+    frame = frame.rename(columns={first: str(first).ljust(width)})
+    return frame.to_string(index=False, justify="right")
 
 
 def format_table(result: EvalResult, columns: Sequence[str], title: str | None = None) -> str:
     """Fixed-width text table (scores in %)."""
-    rows = [[r[0]] + [_fmt(c, v) for c, v in zip(columns, r[1:], strict=True)]
-            for r in score_rows(result, columns)]
-    header = ["Tracker", *columns]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    lines = []
-    if title:
-        lines.append(title)
-    lines.append("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths,
-                                                                                                strict=True))))
-    for r in rows:
-        lines.append("  ".join(str(x).ljust(w) if i == 0 else str(x).rjust(w)
-                               for i, (x, w) in enumerate(zip(r, widths, strict=True))))
-    return "\n".join(lines)
+    text = _text(display_frame(score_frame(result, columns)).reset_index())
+    return f"{title}\n{text}" if title else text
 
 
 def markdown_table(result: EvalResult, columns: Sequence[str]) -> str:
-    lines = ["| Tracker | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
-    for r in score_rows(result, columns):
-        lines.append(f"| {r[0]} | " + " | ".join(_fmt(c, v) for c, v in zip(columns, r[1:], strict=True)) + " |")
-    return "\n".join(lines) + "\n"
+    """GitHub Markdown (scores in %), numbers right-aligned."""
+    shown = display_frame(score_frame(result, columns)).reset_index()
+    return shown.to_markdown(index=False, tablefmt="pipe", disable_numparse=True,
+                             colalign=["left"] + ["right"] * len(columns)) + "\n"
+
+
+def latex_table(result: EvalResult, columns: Sequence[str], caption: str | None = None) -> str:
+    """A LaTeX ``table`` (scores in %; booktabs rules, needs ``\\usepackage{booktabs}``), best score of each
+    column in bold (not FPS)."""
+    frame = score_frame(result, columns)
+    shown = display_frame(frame)
+    for col in columns:
+        values = frame[col].to_numpy(float)
+        if col == "FPS" or len(values) < 2 or not np.isfinite(values).any():
+            continue
+        for row in np.flatnonzero(values == np.nanmax(values)):
+            shown.iloc[row, shown.columns.get_loc(col)] = f"\\textbf{{{shown.iloc[row][col]}}}"
+    shown = shown.reset_index()
+    shown["Tracker"] = [str(n).replace("_", "\\_").replace("&", "\\&").replace("%", "\\%")
+                        for n in shown["Tracker"]]
+    return shown.to_latex(index=False, escape=False, column_format="l" + "r" * len(columns), caption=caption)
 
 
 def csv_table(result: EvalResult, columns: Sequence[str]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["Tracker", *columns])
-    for r in score_rows(result, columns):
-        writer.writerow([r[0]] + [repr(float(v)) for v in r[1:]])
-    return buf.getvalue()
+    """CSV with full precision (fractions, not percent): what scripts read back."""
+    return score_frame(result, columns).to_csv(float_format=_full, lineterminator="\n")
 
 
 def per_sequence_rows(result: EvalResult, only: str = "all", k: int = 10) -> tuple[list[str], np.ndarray]:
@@ -118,17 +142,16 @@ def per_sequence_rows(result: EvalResult, only: str = "all", k: int = 10) -> tup
     return names, auc[:, idx].T
 
 
-def format_per_sequence(result: EvalResult, only: str = "all", k: int = 10) -> str:
+def per_sequence_frame(result: EvalResult, only: str = "all", k: int = 10) -> pd.DataFrame:
+    """AUC per sequence (rows, index ``Sequence``) and tracker (columns), as fractions."""
     names, values = per_sequence_rows(result, only, k)
-    header = ["Sequence", *result.trackers]
-    rows = [[n] + [f"{100 * v:.1f}" for v in row] for n, row in zip(names, values, strict=True)]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    out = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths,
-                                                                                            strict=True)))]
-    for r in rows:
-        out.append("  ".join(x.ljust(w) if i == 0 else x.rjust(w) for i, (x, w) in enumerate(zip(r, widths,
-                                                                                                   strict=True))))
-    return "\n".join(out)
+    return pd.DataFrame(values, index=pd.Index(names, name="Sequence"), columns=list(result.trackers))
+
+
+def format_per_sequence(result: EvalResult, only: str = "all", k: int = 10) -> str:
+    frame = per_sequence_frame(result, only, k)
+    shown = (100 * frame).map(lambda v: f"{v:.1f}").reset_index()
+    return _text(shown)
 
 
 def report_dir(report_name: str, result_plot_path: PathLike | None = None) -> Path:
@@ -141,22 +164,19 @@ def report_dir(report_name: str, result_plot_path: PathLike | None = None) -> Pa
 
 
 def save_tables(result: EvalResult, out_dir: PathLike, columns: Sequence[str]) -> dict[str, Path]:
-    """Write ``results.csv``, ``results.md`` and ``per_sequence_auc.csv`` (atomically) into ``out_dir``."""
+    """Write ``results.csv``, ``results.md``, ``results.tex`` and ``per_sequence_auc.csv`` (atomically)."""
     out_dir = Path(out_dir)
-    names, values = per_sequence_rows(result)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["Sequence", *result.trackers])
-    for n, row in zip(names, values, strict=True):
-        writer.writerow([n] + [repr(float(v)) for v in row])
     md = (f"# {result.dataset} ({result.convention} convention, {len(result.sequences)} sequences)\n\n"
           + markdown_table(result, columns))
     if result.skipped_sequences:
         md += f"\nSkipped (missing for some tracker): {', '.join(result.skipped_sequences)}\n"
+    caption = f"{result.dataset}, {len(result.sequences)} sequences, {result.convention} convention (scores in \\%)"
     return {
         "csv": atomic_write_text(out_dir / "results.csv", csv_table(result, columns)),
         "md": atomic_write_text(out_dir / "results.md", md),
-        "per_sequence": atomic_write_text(out_dir / "per_sequence_auc.csv", buf.getvalue()),
+        "tex": atomic_write_text(out_dir / "results.tex", latex_table(result, columns, caption)),
+        "per_sequence": atomic_write_text(out_dir / "per_sequence_auc.csv",
+                                          per_sequence_frame(result).to_csv(float_format=_full, lineterminator="\n")),
     }
 
 

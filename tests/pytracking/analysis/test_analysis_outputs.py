@@ -60,8 +60,16 @@ def test_print_results_table_csv_markdown(small, capsys) -> None:
         table = {r["Tracker"]: r for r in csv.DictReader(fh)}
     assert {k: float(v["AUC"]) for k, v in table.items()} == pytest.approx(want, abs=1e-12)
     md = (tmp / "plots" / "rep" / "results.md").read_text()
-    assert "| Tracker | AUC | OP50 | OP75 | Precision | Norm. Precision | FPS |" in md
-    assert f"| good | {100 * want['good']:.2f} |" in md
+    md_rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in md.splitlines() if ln.startswith("|")]
+    assert md_rows[0] == ["Tracker", "AUC", "OP50", "OP75", "Precision", "Norm. Precision", "FPS"]
+    assert md_rows[1][0].startswith(":") and all(c.endswith(":") for c in md_rows[1][1:])  # numbers right-aligned
+    assert {r[0]: r[1] for r in md_rows[2:]} == {k: f"{100 * v:.2f}" for k, v in want.items()}
+    # LaTeX for papers: same numbers in %, the best of each score column in bold (good has the best AUC)
+    tex = (tmp / "plots" / "rep" / "results.tex").read_text()
+    assert "\\begin{tabular}{lrrrrrr}" in tex and "\\toprule" in tex
+    tex_rows = {ln.split(" & ")[0]: ln.rstrip(" \\").split(" & ") for ln in tex.splitlines() if " & " in ln}
+    assert tex_rows["good"][1] == f"\\textbf{{{100 * want['good']:.2f}}}"
+    assert tex_rows["split"][1] == f"{100 * want['split']:.2f}" and tex_rows["split"][2] == "60.00"  # OP50 0.6
     assert result.scores()["split"]["OP50"] == pytest.approx(0.6)  # a: 5/5, b: 1/5 frames with IoU > 0.5
 
 
