@@ -1,7 +1,8 @@
-"""Per-sequence challenge attributes (for per-attribute success plots), read from the benchmarks' attribute files.
+"""Per-sequence challenge attributes (for per-attribute success plots): OTB-100's built in, others from files.
 
-No attribute table is built in: the per-sequence OTB/LaSOT annotations are data of the benchmarks, and this project
-does not ship a copy it could not verify. Point :func:`load_attributes` at the files the benchmarks distribute:
+OTB-100's table is part of the package (:mod:`pytracking.analysis.otb100_attributes`, generated from the list the
+OTB toolkit releases), so ``evaluate --dataset otb --attributes`` needs no extra file: :func:`builtin_attributes`.
+For other datasets (LaSOT: 14 attributes), point :func:`load_attributes` at the files the benchmarks distribute:
 
 * a folder with one file per sequence, ``<Seq>.txt`` (or ``<seq>.txt``), holding one 0/1 flag per attribute in the
   benchmark's order (:data:`OTB_ATTRIBUTES`, :data:`LASOT_ATTRIBUTES`), separated by commas or whitespace - the
@@ -12,14 +13,14 @@ does not ship a copy it could not verify. Point :func:`load_attributes` at the f
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["OTB_ATTRIBUTES", "OTB_ATTRIBUTE_NAMES", "LASOT_ATTRIBUTES", "load_attributes", "sequences_with"]
+__all__ = ["OTB_ATTRIBUTES", "OTB_ATTRIBUTE_NAMES", "LASOT_ATTRIBUTES", "load_attributes", "sequences_with",
+           "builtin_attributes", "otb100_attributes"]
 
 OTB_ATTRIBUTES = ("IV", "SV", "OCC", "DEF", "MB", "FM", "IPR", "OPR", "OV", "BC", "LR")
 OTB_ATTRIBUTE_NAMES = {
@@ -64,9 +65,11 @@ def load_attributes(source: PathLike, sequences: Sequence[str],
         if missing:
             raise KeyError(f"{src}: no attributes for {', '.join(missing)}")
         return {s: set(data[s]) for s in sequences}
-    with open(src, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    table = {r["sequence"]: {n for n in names if float(r.get(n, 0) or 0) > 0} for r in rows}
+    import pandas as pd
+
+    frame = pd.read_csv(src, dtype={"sequence": str}).set_index("sequence")
+    table = {str(seq): {n for n in names if n in frame.columns and float(row[n] or 0) > 0}
+             for seq, row in frame.fillna(0).iterrows()}
     missing = [s for s in sequences if s not in table]
     if missing:
         raise KeyError(f"{src}: no attributes for {', '.join(missing)}")
@@ -76,3 +79,32 @@ def load_attributes(source: PathLike, sequences: Sequence[str],
 def sequences_with(attributes: dict[str, set[str]], attribute: str) -> list[str]:
     """Sequences (in the mapping's order) annotated with ``attribute``."""
     return [s for s, attrs in attributes.items() if attribute in attrs]
+
+
+def otb100_attributes() -> dict[str, set[str]]:
+    """The built-in OTB-100 table: ``{sequence: {attribute, ...}}`` for the 100 targets (descriptor order)."""
+    from pytracking.analysis.otb100_attributes import OTB100_ATTRIBUTE_TABLE
+
+    out: dict[str, set[str]] = {}
+    for line in OTB100_ATTRIBUTE_TABLE.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, *flags = line.split()
+        out[name] = {a for a, f in zip(OTB_ATTRIBUTES, flags, strict=True) if f == "x"}
+    return out
+
+
+def builtin_attributes(dataset: str, sequences: Sequence[str]) -> dict[str, set[str]]:
+    """Attributes of ``sequences`` from the built-in table of ``dataset`` (OTB-100 only: ``otb``).
+
+    Raises ValueError for a dataset without a built-in table (give the benchmark's attribute files) and KeyError
+    naming the sequences the table does not know.
+    """
+    if dataset.lower() not in ("otb", "otb100", "otb2015"):
+        raise ValueError(f"no built-in attribute table for dataset {dataset!r} (only OTB-100 has one); pass the "
+                         f"benchmark's attribute files: --attributes PATH")
+    table = otb100_attributes()
+    missing = [s for s in sequences if s not in table]
+    if missing:
+        raise KeyError(f"the built-in OTB-100 attribute table has no sequence(s) {', '.join(missing)}")
+    return {s: table[s] for s in sequences}

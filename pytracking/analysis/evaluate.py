@@ -33,6 +33,8 @@ from pytracking.analysis.tables import ALL_PLOT_TYPES, print_results, report_dir
 
 __all__ = ["build_parser", "main", "specs_from_args"]
 
+BUILTIN = "builtin"  # --attributes without a path: the package's own table (OTB-100)
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pytracking.analysis.evaluate",
@@ -52,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plots", action="store_true", help="also draw success / precision / norm. precision plots")
     p.add_argument("--plot-types", nargs="*", default=list(ALL_PLOT_TYPES), choices=ALL_PLOT_TYPES,
                    help="metrics to show/plot (default: all)")
-    p.add_argument("--attributes", default=None,
-                   help="per-sequence attribute files (folder of <Seq>.txt, CSV or JSON) for per-attribute plots")
+    p.add_argument("--attributes", nargs="?", const=BUILTIN, default=None, metavar="PATH",
+                   help="also draw per-attribute success plots; OTB-100's table is built in, other datasets "
+                        "need the benchmark's files (folder of <Seq>.txt, CSV or JSON) as PATH")
     p.add_argument("--report", default=None, help="report name: outputs go to <result_plot_path>/<report>/")
     p.add_argument("--result-plot-path", default=None, help="override the result_plot_path setting")
     p.add_argument("--sequence", action="append", default=None, metavar="NAME",
@@ -113,13 +116,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             from pytracking.analysis.plots import plot_results
 
             plot_results(result, out_dir, args.plot_types)
-            if args.attributes:
-                from pytracking.analysis.attributes import LASOT_ATTRIBUTES, OTB_ATTRIBUTES, load_attributes
-                from pytracking.analysis.plots import plot_attribute_success
+        if args.attributes:
+            from pytracking.analysis.attributes import (
+                LASOT_ATTRIBUTES,
+                OTB_ATTRIBUTES,
+                builtin_attributes,
+                load_attributes,
+            )
+            from pytracking.analysis.plots import plot_attribute_success
 
-                names = LASOT_ATTRIBUTES if args.dataset.lower().startswith("lasot") else OTB_ATTRIBUTES
+            names = LASOT_ATTRIBUTES if args.dataset.lower().startswith("lasot") else OTB_ATTRIBUTES
+            if args.attributes == BUILTIN:
+                attrs = builtin_attributes(args.dataset, result.sequences)
+            else:
                 attrs = load_attributes(args.attributes, result.sequences, names)
-                plot_attribute_success(result, attrs, out_dir, names)
+            drawn = plot_attribute_success(result, attrs, out_dir, names)
+            print("per-attribute success plots (sequences): "
+                  + ", ".join(f"{a} ({len(v['sequences'])})" for a, v in drawn.items()))
         print(f"saved tables{' and plots' if args.plots else ''} to {out_dir}")
     except (MissingResultsError, ResultFileError, FileNotFoundError, ValueError, KeyError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
