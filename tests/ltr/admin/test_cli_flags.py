@@ -60,6 +60,7 @@ def _commands(monkeypatch) -> dict[str, argparse.ArgumentParser]:
         pass
     else:
         parsers["export"] = export.build_parser()
+        parsers["export pack"] = export.build_pack_parser()
     return parsers
 
 
