@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ltr.admin.checkpoint_retention import DEFAULT_KEEP_EVERY, DEFAULT_KEEP_LAST
 from ltr.admin.cli_flags import ALIAS_NOTE, add_flag_aliases
 from ltr.admin.distributed import cleanup_distributed, dist_info_from_env, init_distributed
 from ltr.admin.environment import env_settings
@@ -35,6 +36,20 @@ from ltr.models.backbone.resnet import PretrainedWeightsError
 __all__ = ["main", "build_parser", "make_settings", "run_training", "seed_global_rngs"]
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="run seed (per-rank streams are derived from it)")
     p.add_argument("--workspace", help="workspace folder (overrides the workspace_dir setting)")
     p.add_argument("--no-pretrained", action="store_true", help="random backbone instead of ImageNet weights")
+    p.add_argument("--keep-all", action="store_true",
+                   help="keep every epoch's checkpoint (default: the last --keep-last plus every --keep-every-th)")
+    p.add_argument("--keep-last", type=_positive_int, default=None, metavar="N",
+                   help=f"keep the newest N checkpoints (default {DEFAULT_KEEP_LAST})")
+    p.add_argument("--keep-every", type=_non_negative_int, default=None, metavar="K",
+                   help=f"also keep every K-th epoch's checkpoint (default {DEFAULT_KEEP_EVERY}; 0: none)")
     p.add_argument("--visdom", action="store_true", help="also show loss and learning rate live in visdom")
     p.add_argument("--visdom-server", default="127.0.0.1", help="visdom host for --visdom (default 127.0.0.1)")
     p.add_argument("--visdom-port", type=int, default=8097, help="visdom port for --visdom (default 8097)")
@@ -71,8 +92,18 @@ def make_settings(args: argparse.Namespace) -> Settings:
         "datasets": [d.strip() for d in args.datasets.split(",") if d.strip()] if args.datasets else None,
         "pretrained": False if args.no_pretrained else None,
     }
-    return Settings(module_name=args.train_module, script_name=args.train_name, env=env, device=args.device,
-                    seed=args.seed, overrides={k: v for k, v in overrides.items() if v is not None},
+    retention: dict[str, Any] = {}
+    if getattr(args, "keep_all", False):
+        if args.keep_last is not None or args.keep_every is not None:
+            raise ValueError("--keep-all keeps every checkpoint; it cannot be combined with --keep-last/--keep-every")
+        retention["checkpoint_keep_last"] = None
+    else:
+        if getattr(args, "keep_last", None) is not None:
+            retention["checkpoint_keep_last"] = args.keep_last
+        if getattr(args, "keep_every", None) is not None:
+            retention["checkpoint_keep_every"] = args.keep_every
+    return Settings(**retention, module_name=args.train_module, script_name=args.train_name, env=env,
+                    device=args.device, seed=args.seed, overrides={k: v for k, v in overrides.items() if v is not None},
                     dist=dist_info_from_env(),
                     visdom={"server": args.visdom_server, "port": args.visdom_port} if getattr(args, "visdom", False)
                     else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ltr.admin.checkpoint_retention import DEFAULT_KEEP_EVERY, DEFAULT_KEEP_LAST
 from ltr.admin.distributed import DistInfo
 
 __all__ = ["Settings", "TrainingSetupError"]
@@ -30,8 +31,11 @@ class Settings:
         seed: run seed; samplers derive per-rank / per-epoch / per-sample streams from it.
         print_interval: console line every N iterations (1).
         progress_bar: None = a tqdm bar when stdout is a terminal; True/False force it.
-        checkpoint_keep_last: keep only the newest N checkpoints (None = keep every epoch, the original behaviour).
-        checkpoint_keep_epochs: epochs always kept besides the newest ones.
+        checkpoint_keep_last: keep the newest N checkpoints (3; None = keep every epoch, the original behaviour,
+            ``run_training --keep-all``).
+        checkpoint_keep_every: also keep every K-th epoch (10; None or 0: none).
+        checkpoint_keep_epochs: epochs always kept besides those. Only checkpoints the trainer wrote under this
+            policy are ever deleted (:mod:`ltr.admin.checkpoint_retention`).
         fail_safe_max_retries: how often an epoch that raised is retried from the latest checkpoint.
         tensorboard_iteration_loss: also log ``Loss/total`` every iteration.
         backbone_bn_eval: keep the frozen backbone's BatchNorm in eval mode while training. Default False = the
@@ -49,7 +53,8 @@ class Settings:
         self.seed = 0
         self.print_interval = 1
         self.progress_bar: bool | None = None
-        self.checkpoint_keep_last: int | None = None
+        self.checkpoint_keep_last: int | None = DEFAULT_KEEP_LAST
+        self.checkpoint_keep_every: int | None = DEFAULT_KEEP_EVERY
         self.checkpoint_keep_epochs: tuple[int, ...] = ()
         self.fail_safe_max_retries = 3
         self.tensorboard_iteration_loss = False

@@ -28,11 +28,11 @@ from ltr.admin.checkpoint import (
     latest_checkpoint,
     load_checkpoint,
     make_checkpoint,
-    prune_checkpoints,
     restore_rng_state,
     save_checkpoint,
     unwrap_network,
 )
+from ltr.admin.checkpoint_retention import RetentionPolicy, apply_retention, record_checkpoint
 from ltr.admin.distributed import DistInfo
 
 __all__ = ["BaseTrainer", "resolve_device"]
@@ -118,6 +118,9 @@ class BaseTrainer:
         restored and the epoch retried, at most ``settings.fail_safe_max_retries`` times; then it is re-raised.
         KeyboardInterrupt and SystemExit are never caught.
         """
+        if self.is_main:
+            logger.info("Checkpoints go to %s, %s", self.checkpoint_dir,
+                        RetentionPolicy.from_settings(self.settings).describe())
         if load_latest:
             self.load_checkpoint()
         start_snapshot = self._snapshot() if fail_safe else None
@@ -171,13 +174,19 @@ class BaseTrainer:
                                extra={"loaders": self._loader_states()}, actor_type=type(self.actor).__name__)
 
     def save_checkpoint(self) -> Path | None:
-        """Write the checkpoint of the current (completed) epoch; rank 0 only. Prunes per settings."""
+        """Write the checkpoint of the current (completed) epoch; rank 0 only. Then removes the checkpoints this
+        trainer wrote that the retention policy no longer keeps (:mod:`ltr.admin.checkpoint_retention`)."""
         if not self.is_main:
             return None
         path = checkpoint_path(self.checkpoint_dir, self.net_type, self.epoch)
         save_checkpoint(self._checkpoint_state(), path)
-        prune_checkpoints(self.checkpoint_dir, self.net_type, getattr(self.settings, "checkpoint_keep_last", None),
-                          getattr(self.settings, "checkpoint_keep_epochs", ()))
+        policy = RetentionPolicy.from_settings(self.settings)
+        if not policy.keep_all:
+            record_checkpoint(self.checkpoint_dir, self.net_type, self.epoch, path)
+            removed = apply_retention(self.checkpoint_dir, self.net_type, policy)
+            if removed:
+                logger.info("Removed old checkpoint(s) %s (%s)", ", ".join(p.name for p in removed),
+                            policy.describe())
         return path
 
     def load_checkpoint(self, checkpoint: str | Path | int | None = None) -> bool:

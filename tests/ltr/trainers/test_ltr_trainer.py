@@ -200,3 +200,14 @@ def test_tensorboard_scalars(tmp_path) -> None:
     acc = EventAccumulator(str(base / "train"))
     acc.Reload()
     assert [e.value for e in acc.Scalars("LearningRate/group0")] == pytest.approx([0.05, 0.025])
+
+
+def test_retention_in_training_spares_checkpoints_of_a_keep_all_run(tmp_path) -> None:
+    first = _setup(tmp_path, keep_last=None)  # --keep-all: nothing recorded, nothing ever pruned later
+    first.train(2)
+    tr = _setup(tmp_path, keep_last=2)
+    tr.settings.checkpoint_keep_every = 3
+    tr.train(7)  # resumes at epoch 2, writes 3..7 under the policy
+    ckdir = tmp_path / "ws" / "checkpoints" / "ltr" / "test" / "tiny"
+    # kept: 1, 2 (not written under the policy), 3, 6 (every 3rd), 6, 7 (last 2); 4 and 5 were deleted
+    assert [e for e, _ in list_checkpoints(ckdir)] == [1, 2, 3, 6, 7]
