@@ -29,7 +29,8 @@ class Settings:
         env: :class:`ltr.admin.environment.LtrSettings` (paths), set by ``run_training``.
         device: ``'auto'`` (CUDA when available, else CPU), ``'cpu'``, ``'cuda'`` or ``'cuda:N'``.
         seed: run seed; samplers derive per-rank / per-epoch / per-sample streams from it.
-        print_interval: console line every N iterations (1).
+        print_interval: console line every N iterations (and the last one of each pass) (10); a terminal also
+            gets a tqdm bar that moves every iteration.
         progress_bar: None = a tqdm bar when stdout is a terminal; True/False force it.
         checkpoint_keep_last: keep the newest N checkpoints (3; None = keep every epoch, the original behaviour,
             ``run_training --keep-all``).
@@ -51,7 +52,7 @@ class Settings:
         self.env: Any = None
         self.device = "auto"
         self.seed = 0
-        self.print_interval = 1
+        self.print_interval = 10
         self.progress_bar: bool | None = None
         self.checkpoint_keep_last: int | None = DEFAULT_KEEP_LAST
         self.checkpoint_keep_every: int | None = DEFAULT_KEEP_EVERY

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue as queue_module
 import sys
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 from pytracking.evaluation.data import Sequence
+from pytracking.evaluation.progress import FrameProgress, throttled_reporter
 from pytracking.evaluation.results_io import box_file, result_exists, save_sequence_result
 from pytracking.evaluation.tracker import Tracker, fps
 
@@ -104,18 +106,28 @@ def run_sequence(
     visdom_info: dict[str, Any] | None = None,
     save_float: bool = False,
     skip_existing: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> JobResult:
-    """One job: skip if done, else track + save atomically. Never raises for tracker errors (returns 'failed')."""
+    """One job: skip if done, else track + save atomically. Never raises for tracker errors (returns 'failed').
+    ``progress(frames_done)`` is called after each tracked frame."""
     label = tracker.label
     try:
         if skip_existing and result_exists(tracker.results_dir, seq.name):
             return JobResult(label, seq.name, "skipped", message=str(box_file(tracker.results_dir, seq.name)))
-        output = tracker.run_sequence(seq, debug=debug, visdom_info=visdom_info)
+        extra = {"progress": progress} if progress is not None else {}
+        output = tracker.run_sequence(seq, debug=debug, visdom_info=visdom_info, **extra)
         save_sequence_result(tracker.results_dir, seq.name, output["target_bbox"], output["time"], save_float)
         times = output["time"]
         return JobResult(label, seq.name, "done", len(times), fps(times), fps(times[1:]) if len(times) > 1 else 0.0)
     except Exception:  # noqa: BLE001 - one failing sequence must not stop the benchmark; reported with traceback
         return JobResult(label, seq.name, "failed", message=traceback.format_exc())
+
+
+def _run_reporting(seq: Sequence, tracker: Tracker, debug: int, visdom_info: dict[str, Any] | None,
+                   save_float: bool, skip_existing: bool, frames_queue: Any, key: int) -> JobResult:
+    """:func:`run_sequence` in a worker, sending ``(key, frames_done)`` to the parent's progress queue."""
+    report = throttled_reporter(lambda done: frames_queue.put((key, done)), len(seq))
+    return run_sequence(seq, tracker, debug, visdom_info, save_float, skip_existing, progress=report)
 
 
 def _init_worker(torch_threads: int) -> None:
@@ -147,6 +159,7 @@ def run_dataset(
     shard: tuple[int, int] | str | None = None,
     skip_existing: bool = True,
     log: Callable[[str], None] = print,
+    progress: bool | None = None,
 ) -> RunReport:
     """Run every tracker on every sequence (of the shard) and return a :class:`RunReport`.
 
@@ -162,6 +175,8 @@ def run_dataset(
         shard: ``(i, n)`` or ``'i/n'``: run only the i-th of n interleaved slices of the sequence list.
         skip_existing: skip jobs whose result already exists (default); False re-runs and overwrites.
         log: receives one line per job and the final summary.
+        progress: a frame bar per running sequence (frames, FPS, ETA; :mod:`pytracking.evaluation.progress`);
+            None = only when stderr is a terminal, so logs and CI get exactly one line per sequence.
     """
     if isinstance(shard, str):
         shard = parse_shard(shard)
@@ -172,28 +187,70 @@ def run_dataset(
     total = len(jobs)
     if shard is not None:
         log(f"Shard {shard[0]}/{shard[1]}: {len(sequences)} sequences")
-    if threads and threads > 0 and total > 1:
-        torch_threads = max(1, (os.cpu_count() or 1) // threads)
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(threads, mp_context=context, initializer=_init_worker,
-                                 initargs=(torch_threads,)) as pool:
-            futures = {
-                pool.submit(run_sequence, seq, trk, debug, visdom_info, save_float, skip_existing): (seq, trk)
-                for seq, trk in jobs
-            }
-            for future in as_completed(futures):
-                seq, trk = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    result = JobResult(trk.label, seq.name, "failed", message=traceback.format_exc()
-                                       + "worker process died (out of memory or a crash in native code)")
-                report.results.append(result)
-                _log_result(log, len(report.results), total, result)
-    else:
-        for seq, trk in jobs:
-            result = run_sequence(seq, trk, debug, visdom_info, save_float, skip_existing)
-            report.results.append(result)
-            _log_result(log, len(report.results), total, result)
+    board = FrameProgress(progress)
+
+    def show(key: int, done: int) -> None:
+        seq, trk = jobs[key]
+        board.start(key, f"{trk.label} / {seq.name}", len(seq))
+        board.update(key, done)
+
+    def finished(key: int, result: JobResult) -> None:
+        board.finish(key)
+        report.results.append(result)
+        _log_result(lambda line: board.write(log, line), len(report.results), total, result)
+
+    try:
+        if threads and threads > 0 and total > 1:
+            _run_pool(jobs, threads, (debug, visdom_info, save_float, skip_existing), board, show, finished)
+        else:
+            for key, (seq, trk) in enumerate(jobs):
+                reporter = (lambda done, key=key: show(key, done)) if board.enabled else None
+                finished(key, run_sequence(seq, trk, debug, visdom_info, save_float, skip_existing, reporter))
+    finally:
+        board.close()
     log(report.summary())
     return report
+
+
+def _run_pool(jobs: list[tuple[Sequence, Tracker]], threads: int, job_args: tuple, board: FrameProgress,
+              show: Callable[[int, int], None], finished: Callable[[int, JobResult], None]) -> None:
+    """Run ``jobs`` in a pool of ``threads`` spawned workers; frame counts come back over a queue when bars are on."""
+    torch_threads = max(1, (os.cpu_count() or 1) // threads)
+    context = multiprocessing.get_context("spawn")
+    manager = context.Manager() if board.enabled else None
+    frames_queue = manager.Queue() if manager is not None else None
+
+    def drain() -> None:
+        while frames_queue is not None:
+            try:
+                key, done = frames_queue.get_nowait()
+            except queue_module.Empty:
+                return
+            show(key, done)
+
+    try:
+        with ProcessPoolExecutor(threads, mp_context=context, initializer=_init_worker,
+                                 initargs=(torch_threads,)) as pool:
+            futures = {}
+            for key, (seq, trk) in enumerate(jobs):
+                if frames_queue is None:
+                    futures[pool.submit(run_sequence, seq, trk, *job_args)] = key
+                else:
+                    futures[pool.submit(_run_reporting, seq, trk, *job_args, frames_queue, key)] = key
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.25 if frames_queue is not None else None,
+                                     return_when=FIRST_COMPLETED)
+                drain()
+                for future in done:
+                    key = futures[future]
+                    seq, trk = jobs[key]
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        result = JobResult(trk.label, seq.name, "failed", message=traceback.format_exc()
+                                           + "worker process died (out of memory or a crash in native code)")
+                    finished(key, result)
+    finally:
+        if manager is not None:
+            manager.shutdown()

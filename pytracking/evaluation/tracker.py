@@ -227,9 +227,15 @@ class Tracker:
         return tracker, visdom, debug_level
 
     def run_sequence(
-        self, seq: Sequence, debug: int | None = None, visdom_info: dict[str, Any] | None = None
+        self,
+        seq: Sequence,
+        debug: int | None = None,
+        visdom_info: dict[str, Any] | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> dict[str, Any]:
-        """Track ``seq``; returns ``{'target_bbox': ndarray [N, 4], 'time': list[float]}`` (seconds per frame)."""
+        """Track ``seq``; returns ``{'target_bbox': ndarray [N, 4], 'time': list[float]}`` (seconds per frame).
+
+        ``progress(frames_done)`` is called after every frame, outside the timed part."""
         tracker, visdom, debug_level = self.build(debug, visdom_info)
         gt = seq.ground_truth_rect if debug_level > 0 else None
 
@@ -237,7 +243,12 @@ class Tracker:
             for i in range(len(seq)):
                 yield seq.read_frame(i)
 
-        return self._track(tracker, frames(), seq.init_info(), visdom, gt, where=f"{seq.dataset}/{seq.name}")
+        def on_frame(index: int, image: np.ndarray, box: list[float]) -> bool:
+            progress(index + 1)
+            return True
+
+        return self._track(tracker, frames(), seq.init_info(), visdom, gt, where=f"{seq.dataset}/{seq.name}",
+                           on_frame=on_frame if progress is not None else None)
 
     def _track(
         self,

@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "description": "ATOM IoU predictor with default settings (ResNet-18, published setup).",
     "batch_size": 64,
     "num_workers": 8,
-    "print_interval": 1,
+    "print_interval": 50,  # a console line every 50 of the 1000 iterations (the tqdm bar shows each one)
     "normalize_mean": [0.485, 0.456, 0.406],
     "normalize_std": [0.229, 0.224, 0.225],
     "search_area_factor": 5.0,

@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "search_area_factor": 1.7,
     "center_jitter_factor": {"train": 0.0, "test": 1.0},
     "samples_per_epoch": 256,
+    "print_interval": 16,  # 32 iterations per epoch: two console lines per epoch
     "val_samples_per_epoch": 64,
     "val_epoch_interval": 10,
     "epochs": 30,

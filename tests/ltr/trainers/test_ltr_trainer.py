@@ -211,3 +211,24 @@ def test_retention_in_training_spares_checkpoints_of_a_keep_all_run(tmp_path) ->
     ckdir = tmp_path / "ws" / "checkpoints" / "ltr" / "test" / "tiny"
     # kept: 1, 2 (not written under the policy), 3, 6 (every 3rd), 6, 7 (last 2); 4 and 5 were deleted
     assert [e for e, _ in list_checkpoints(ckdir)] == [1, 2, 3, 6, 7]
+
+
+def test_bar_and_lines_are_not_both_per_iteration(tmp_path, capsys) -> None:
+    """On a terminal the bar moves every iteration while lines come only every print_interval (and at the end)."""
+    tr = _setup(tmp_path, print_interval=2)
+    tr.settings.progress_bar = True
+    tr.loaders[0].dataset.n = 40  # 10 iterations of 4
+    tr.train(1)
+    captured = capsys.readouterr()
+    lines = [ln for ln in (captured.out + captured.err).replace("\r", "\n").splitlines() if ln.startswith("[train")]
+    assert [int(re.match(r"\[train: 1, (\d+) / 10\]", ln).group(1)) for ln in lines] == [2, 4, 6, 8, 10]
+
+
+def test_default_print_intervals() -> None:
+    from ltr.train_settings.bbreg.atom import DEFAULTS as ATOM
+    from ltr.train_settings.bbreg.atom_synthetic import DEFAULTS as SYNTHETIC
+
+    # published setup: 1000 iterations per epoch -> 20 lines; synthetic demo: 32 iterations -> 2 lines
+    assert ATOM["samples_per_epoch"] // ATOM["batch_size"] // ATOM["print_interval"] == 20
+    assert SYNTHETIC["samples_per_epoch"] // SYNTHETIC["batch_size"] // SYNTHETIC["print_interval"] == 2
+    assert Settings().print_interval == 10
