@@ -20,7 +20,14 @@ import random
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+if not __package__:  # started as a script: a Python without the project's packages gets one line saying which to use
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from ltr.admin.env_check import require_project_env
+
+    require_project_env(__file__)
 
 import numpy as np
 import torch

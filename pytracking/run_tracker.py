@@ -16,6 +16,12 @@ import sys
 from collections.abc import Sequence as SequenceABC
 from pathlib import Path
 
+if not __package__:  # started as a script: a Python without the project's packages gets one line saying which to use
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from ltr.admin.env_check import require_project_env
+
+    require_project_env(__file__)
+
 from ltr.admin.cli_flags import ALIAS_NOTE, add_flag_aliases
 from ltr.admin.settings_errors import SettingsError
 from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError

@@ -24,8 +24,15 @@ import importlib
 import importlib.metadata
 import sys
 from collections.abc import Sequence as SequenceABC
+from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+if not __package__:  # started as a script: a Python without the project's packages gets one line saying which to use
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from ltr.admin.env_check import require_project_env
+
+    require_project_env(__file__)
 
 import numpy as np
 
