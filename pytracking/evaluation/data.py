@@ -27,6 +27,7 @@ __all__ = [
     "UnknownSequenceError",
     "read_annotation",
     "polygon_to_box",
+    "did_you_mean",
 ]
 
 PathLike = str | Path
@@ -35,7 +36,7 @@ PathLike = str | Path
 class MissingSequencesError(FileNotFoundError):
     """Some sequences of a dataset are not on disk. ``missing`` maps sequence name -> first absent file."""
 
-    def __init__(self, dataset: str, root: PathLike, missing: dict[str, str], total: int):
+    def __init__(self, dataset: str, root: PathLike, missing: dict[str, str], total: int, hint: str | None = None):
         self.dataset = dataset
         self.root = str(root)
         self.missing = dict(missing)
@@ -45,8 +46,19 @@ class MissingSequencesError(FileNotFoundError):
             f"dataset '{dataset}' at {root}: {len(self.missing)} of {total} sequences are missing files: {names}. "
             f"(e.g. {first[0]}: {first[1]} not found). Point the dataset path at the full benchmark, select "
             f"sequences explicitly (--sequence / sequences=[...]), or pass allow_missing=True (--allow-missing) "
-            f"to run the available subset."
+            f"to run the available subset." + (f" {hint}" if hint else "")
         )
+
+
+def did_you_mean(name: str, known: Iterable[str], n: int = 3) -> str:
+    """``' (did you mean 'x', 'y'?)'`` for the names closest to ``name`` (case-insensitive), or ``''``."""
+    import difflib
+
+    known = list(known)
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
+    close += [k for k in by_lower if k.startswith(name.lower()) and k not in close and name][: max(0, n - len(close))]
+    return f" (did you mean {', '.join(repr(by_lower[c]) for c in close)}?)" if close else ""
 
 
 class UnknownSequenceError(KeyError):
@@ -204,8 +216,9 @@ def select(items: list[str], requested: Iterable[str | int] | None, dataset: str
         else:
             bad.append(str(req))
     if bad:
+        hints = "".join(did_you_mean(b, items) for b in bad if not b.startswith("#"))
         raise UnknownSequenceError(
-            f"dataset '{dataset}' has no sequence(s) {', '.join(bad)} ({len(items)} sequences, e.g. "
+            f"dataset '{dataset}' has no sequence(s) {', '.join(bad)}{hints} ({len(items)} sequences, e.g. "
             f"{', '.join(items[:5])})"
         )
     return out
@@ -238,6 +251,10 @@ class BenchmarkDataset:
     def required_files(self, name: str) -> list[Path]:
         raise NotImplementedError
 
+    def missing_hint(self, missing: dict[str, str]) -> str | None:
+        """A sentence appended to the missing-files error (e.g. "this folder holds the other variant")."""
+        return None
+
     def missing_file(self, name: str) -> Path | None:
         for path in self.required_files(name):
             if not path.exists():
@@ -266,7 +283,7 @@ class BenchmarkDataset:
                 missing[name] = str(absent)
         if missing:
             if not allow_missing:
-                raise MissingSequencesError(self.name, self.root, missing, len(names))
+                raise MissingSequencesError(self.name, self.root, missing, len(names), self.missing_hint(missing))
             if report is not None:
                 report(
                     f"[{self.name}] skipping {len(missing)} of {len(names)} sequences not found under {self.root}: "

@@ -55,7 +55,10 @@ def load_dataset(name: str, **overrides: Any):
         return FolderDataset(name.split(":", 1)[1], **overrides)
     key = _ALIASES.get(name.lower(), name.lower())
     if key not in _REGISTRY:
-        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(dataset_names())}")
+        from pytracking.evaluation.data import did_you_mean
+
+        raise ValueError(f"unknown dataset {name!r}{did_you_mean(name.lower(), list(_REGISTRY) + list(_ALIASES))}; "
+                         f"known: {', '.join(dataset_names())}")
     info = _REGISTRY[key]
     module_name = info.module if "." in info.module else f"pytracking.evaluation.{info.module}"
     cls = getattr(importlib.import_module(module_name), info.class_name)

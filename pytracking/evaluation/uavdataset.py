@@ -193,6 +193,15 @@ class UAVDataset(BenchmarkDataset):
     def _anno(self, name: str) -> Path:
         return self.root / "anno" / self.subdir / f"{name}.txt"
 
+    def missing_hint(self, missing: dict[str, str]) -> str | None:
+        """UAV123 and UAV123@10fps live side by side; name the other when only its folders are there."""
+        others = {"UAV123": ("UAV123_10fps", "uav10fps"), "UAV123_10fps": ("UAV123", "uav")}
+        other_dir, other_name = others.get(self.subdir, (None, None))
+        if other_dir and not (self.root / "anno" / self.subdir).is_dir() and (self.root / "anno" / other_dir).is_dir():
+            return (f"This folder holds {other_dir} (anno/{other_dir}), not {self.subdir}: did you mean "
+                    f"--dataset {other_name}?")
+        return None
+
     def required_files(self, name: str) -> list[Path]:
         frames = self._frames(name)
         return [self._anno(name), Path(frames[0]), Path(frames[-1])]
