@@ -20,7 +20,8 @@ from pytracking.analysis import metrics
 from pytracking.analysis.attributes import OTB_ATTRIBUTE_NAMES, sequences_with
 from pytracking.analysis.results import EvalResult
 
-__all__ = ["PLOT_SPECS", "plot_results", "plot_attribute_success", "plot_curves", "plot_scores_vs_epoch"]
+__all__ = ["PLOT_SPECS", "plot_results", "plot_attribute_success", "plot_curves", "plot_scores_vs_epoch", "epoch_ticks",
+           "scores_vs_epoch_figure"]
 
 PathLike = str | Path
 
@@ -149,6 +150,39 @@ def plot_attribute_success(
     return out
 
 
+def epoch_ticks(epochs: Sequence[int], max_ticks: int = 12) -> list[int]:
+    """X ticks for a scores-vs-epoch plot: the checkpoint epochs themselves (every k-th of them when there are more
+    than ``max_ticks``, always with the first and the last), so each tick sits on a point."""
+    unique = sorted(set(int(e) for e in epochs))
+    if len(unique) <= max_ticks:
+        return unique
+    step = -(-len(unique) // max_ticks)
+    index = list(range(0, len(unique), step))
+    if index[-1] != len(unique) - 1:
+        if len(unique) - 1 - index[-1] < step / 2:
+            index.pop()  # too close to the last epoch's tick: move it there
+        index.append(len(unique) - 1)
+    return [unique[i] for i in index]
+
+
+def scores_vs_epoch_figure(epochs: Sequence[int], series: dict[str, Sequence[float]],
+                           title: str = "Scores vs epoch") -> Any:
+    """The figure of :func:`plot_scores_vs_epoch` (x ticks on the checkpoint epochs, :func:`epoch_ticks`)."""
+    fig = _new_figure((6.4, 4.2))
+    ax = fig.add_subplot(1, 1, 1)
+    for name, values in series.items():
+        ax.plot(list(epochs), list(values), "o-", linewidth=2, label=name)
+    ax.set_xticks(epoch_ticks(epochs))
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Score")
+    ax.set_ylim(0.0, 1.0)
+    ax.set_title(title)
+    ax.grid(True, linestyle=":", linewidth=0.8)
+    ax.legend(loc="lower right", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def plot_scores_vs_epoch(
     epochs: Sequence[int],
     series: dict[str, Sequence[float]],
@@ -157,19 +191,4 @@ def plot_scores_vs_epoch(
     formats: Sequence[str] = ("png", "pdf"),
 ) -> list[Path]:
     """Line plot of each score series (e.g. AUC, Precision, Norm. Precision) against the checkpoint epoch."""
-    fig = _new_figure((6.4, 4.2))
-    ax = fig.add_subplot(1, 1, 1)
-    for name, values in series.items():
-        ax.plot(list(epochs), list(values), "o-", linewidth=2, label=name)
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("Epoch")
-    ax.set_ylabel("Score")
-    ax.set_ylim(0.0, 1.0)
-    ax.set_title(title)
-    ax.grid(True, linestyle=":", linewidth=0.8)
-    ax.legend(loc="lower right", fontsize=9)
-    fig.tight_layout()
-    files = _save(fig, out_stem, formats)
-    return files
+    return _save(scores_vs_epoch_figure(epochs, series, title), out_stem, formats)

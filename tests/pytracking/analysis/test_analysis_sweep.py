@@ -147,3 +147,15 @@ def test_sweep_over_an_atom_synthetic_training_run(tmp_path: Path) -> None:
     for epoch in (1, 2, 3):
         assert (tmp_path / "r" / "atom" / f"synthetic__ATOMnet_ep{epoch:04d}" / "synthetic_000.txt").is_file()
     assert (tmp_path / "p" / "sweep" / "scores_vs_epoch.png").is_file()
+
+
+def test_sweep_plot_ticks_sit_on_checkpoint_epochs() -> None:
+    from pytracking.analysis.plots import epoch_ticks, scores_vs_epoch_figure
+
+    epochs = [5, 10, 15, 20, 25, 30, 35, 40, 45, 50]
+    fig = scores_vs_epoch_figure(epochs, {"AUC": [0.5] * len(epochs)})
+    assert [int(t) for t in fig.axes[0].get_xticks()] == epochs  # not 0, 10, 20, ... of a generic locator
+    many = list(range(3, 301, 3))  # 100 checkpoints
+    ticks = epoch_ticks(many)
+    assert set(ticks) <= set(many) and ticks[0] == 3 and ticks[-1] == 300 and len(ticks) <= 13
+    assert ticks == sorted(ticks) and epoch_ticks([7, 2, 2]) == [2, 7]
