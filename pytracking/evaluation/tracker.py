@@ -261,6 +261,18 @@ class Tracker:
         on_frame: Callable[[int, np.ndarray, list[float]], bool] | None = None,
     ) -> dict[str, Any]:
         """Run initialise + track over an iterator of RGB frames. ``on_frame`` returning False stops early."""
+        finish = getattr(visdom, "finish", None) if visdom is not None else None
+        try:
+            result = self._track_frames(tracker, frames, init_info, visdom, gt, where, on_frame)
+        except BaseException as exc:
+            if finish is not None:
+                finish(error=f"{type(exc).__name__}: {exc}")
+            raise
+        if finish is not None:
+            finish()  # the Controls pane says the run ended (not RUNNING)
+        return result
+
+    def _track_frames(self, tracker, frames, init_info, visdom, gt, where, on_frame) -> dict[str, Any]:
         boxes: list[list[float]] = []
         times: list[float] = []
         wait = getattr(visdom, "wait_while_paused", None) if visdom is not None else None

@@ -72,6 +72,7 @@ class Visdom:
         self._lock = threading.RLock()
         self._socket_down_since: float | None = None
         self._controls_text = ""
+        self._ended: str | None = None  # set by finish(): the Controls pane then says the run is over
         if sink is not None:
             self._listen()
             self._show_controls()
@@ -102,6 +103,14 @@ class Visdom:
             if mode == "Tracking":
                 self.frame += 1
 
+    def finish(self, error: str | None = None) -> None:
+        """The run is over (called by the runner after the last frame, also when it failed): the Controls pane says
+        so instead of RUNNING, and key presses no longer pause anything."""
+        with self._lock:
+            self._ended = (f"STOPPED after frame {self.frame}: {error}" if error
+                           else f"FINISHED: {self.frame} frames tracked")
+        self._show_controls()
+
     def wait_while_paused(self) -> None:
         """Called by the runner before each frame: blocks (sleeping) while the run is paused."""
         idle = getattr(self.sink, "idle", None)
@@ -124,7 +133,7 @@ class Visdom:
     def handle_event(self, event: dict[str, Any]) -> None:
         """A visdom event (key press on the Tracking/Controls pane, or a Block List checkbox change)."""
         kind = event.get("event_type")
-        if kind == "KeyPress":
+        if kind == "KeyPress" and self._ended is None:
             self.pause_control.handle_key(event.get("key"), event.get("key_code"))
         elif kind == "PropertyUpdate" and event.get("target") == BLOCK_LIST:
             titles = self._block_order()
@@ -155,6 +164,12 @@ class Visdom:
         # Frame numbers in the panes are 1-based (the first frame is frame 1), the loop's index is 0-based.
         with self._lock:
             pc = self.pause_control
+            if self._ended is not None:
+                text = f"<b>{self._ended}</b><br>The run has ended; start another to track again."
+                if text != self._controls_text:
+                    self._controls_text = text
+                    self._send(lambda s: s.show(CONTROLS, "Controls", Rendered("html", text), self.frame))
+                return
             if pc.paused and pc.waiting_before is not None:
                 state = f"PAUSED before frame {pc.waiting_before + 1}"
             elif pc.paused:

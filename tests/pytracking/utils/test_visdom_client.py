@@ -247,3 +247,39 @@ def test_controls_pane_ends_on_the_latest_state_when_a_key_update_is_delayed() -
     assert "PAUSED before frame 2" in controls[-1], controls
     pc.resume()
     runner.join(5)
+
+
+def _controls_text(sink: RecordingSink) -> str:
+    return [r for w, _, r, _ in sink.shown if w == CONTROLS][-1].value
+
+
+def test_controls_pane_says_finished_or_stopped_when_the_run_ends() -> None:
+    from pytracking.evaluation.tracker import Tracker
+
+    class Still:
+        def __init__(self, fail_at=None):
+            self.fail_at, self.n = fail_at, 0
+
+        def initialize(self, image, info):
+            return {}
+
+        def track(self, image, info):
+            self.n += 1
+            if self.n == self.fail_at:
+                raise RuntimeError("boom")
+            return {"target_bbox": [1, 1, 5, 5]}
+
+    sink = RecordingSink()
+    viz = Visdom(debug=1, sink=sink)
+    assert "RUNNING" in _controls_text(sink)
+    Tracker("t", "p")._track(Still(), iter([IMG] * 3), {"init_bbox": [1, 1, 5, 5]}, viz, None, "test")
+    text = _controls_text(sink)
+    assert "FINISHED: 3 frames tracked" in text and "RUNNING" not in text
+    sink.handlers[TRACKING]({"event_type": "KeyPress", "key": " ", "key_code": 32})
+    assert not viz.pause_control.paused and "FINISHED" in _controls_text(sink)  # keys do nothing after the end
+
+    sink = RecordingSink()
+    viz = Visdom(debug=1, sink=sink)
+    with pytest.raises(RuntimeError, match="boom"):
+        Tracker("t", "p")._track(Still(fail_at=2), iter([IMG] * 3), {"init_bbox": [1, 1, 5, 5]}, viz, None, "test")
+    assert "STOPPED after frame 2: RuntimeError: boom" in _controls_text(sink)
