@@ -35,7 +35,7 @@ import numpy as np
 from ltr.admin.cli_flags import add_flag_aliases
 from pytracking.analysis import metrics
 from pytracking.evaluation.datasets import get_dataset
-from pytracking.evaluation.results_io import box_file, read_boxes
+from pytracking.evaluation.results_io import find_box_file, read_boxes
 from pytracking.evaluation.running import run_dataset
 from pytracking.evaluation.tracker import Tracker
 
@@ -128,8 +128,8 @@ def main(argv: SequenceABC[str] | None = None, tracker: Tracker | None = None,
     report = run_dataset(dataset, [tracker], debug=args.debug, threads=args.threads, skip_existing=False)
     aucs = []
     for seq in dataset:
-        path = box_file(tracker.results_dir, seq.name)
-        if path.is_file() and seq.name in {r.sequence for r in report.done}:
+        path = find_box_file(tracker.results_dir, seq.name, seq.dataset)
+        if path is not None and seq.name in {r.sequence for r in report.done}:
             aucs.append(success_auc(read_boxes(path), seq.ground_truth_rect))
     if aucs:
         print(f"[demo] overall success AUC: {100 * np.mean(aucs):.1f}% over {len(aucs)} sequences")

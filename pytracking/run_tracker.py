@@ -4,7 +4,8 @@
     python -m pytracking.run_tracker atom default --dataset otb --sequence Couple --debug 1
     python pytracking/run_tracker.py atom synthetic --dataset synthetic --threads 2 --shard 1/2
 
-Results go to ``<results_path>/<tracker>/<param>[_<runid:03d>]/<seq>.txt`` (see ``pytracking/evaluation/README.md``).
+Results go to ``<results_path>/<tracker>/<param>[_<runid:03d>]/<dataset>/<seq>.txt`` (see
+``pytracking/evaluation/README.md``).
 Exit status: 0 when every sequence was tracked or already done, 1 if any sequence failed, 2 on usage errors
 (unknown dataset/sequence, missing benchmark files).
 """

@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trackers", nargs="*", default=[], metavar="NAME:PARAM[:RUNIDS]",
                    help="trackers under the results path, e.g. atom:default atom:default:0-4")
     p.add_argument("--result-dirs", nargs="*", default=[], metavar="DIR",
-                   help="raw result folders (<seq>.txt each); the folder name is the tracker name")
+                   help="result folders (<seq>.txt each); label: the folder name, or '<tracker> <param>' for "
+                        ".../<tracker>/<param>")
     p.add_argument("--results-path", default=None, help="root of the results (default: the results_path setting)")
     p.add_argument("--convention", choices=CONVENTIONS, default="pytracking",
                    help="evaluation convention (see pytracking/analysis/README.md); default pytracking")
@@ -73,18 +74,45 @@ def build_parser() -> argparse.ArgumentParser:
     return add_flag_aliases(p, {"--skip-missing": "--allow-missing", "--dataset-name": "--dataset"})
 
 
+def default_results_path() -> Path:
+    """The built-in default of the ``results_path`` setting (``<repo>/workspace/tracking_results``)."""
+    from pytracking.evaluation.environment import REPO_ROOT
+
+    return REPO_ROOT / "workspace" / "tracking_results"
+
+
+def _results_dir(tracker, explicit: bool, log=print) -> Path:
+    """``tracker.results_dir``; when that folder does not exist and the results path was not given explicitly, the
+    same folder under the built-in default results path if it exists there (results written before ``create_local
+    --workspace`` moved the setting, e.g. the demo's), with a note saying so."""
+    here = Path(tracker.results_dir)
+    if explicit or here.is_dir():
+        return here
+    try:
+        relative = here.relative_to(tracker.results_path)
+    except ValueError:
+        return here
+    there = default_results_path() / relative
+    if there.is_dir() and there.resolve() != here.resolve():
+        log(f"note: {tracker.label}: no results under the results_path setting ({tracker.results_path}); reading "
+            f"{there} (the built-in default results folder). Pass --results-path to choose explicitly.")
+        return there
+    return here
+
+
 def specs_from_args(args: argparse.Namespace) -> list[TrackerSpec]:
     from pytracking.evaluation.tracker import Tracker
 
+    explicit = args.results_path is not None
     trackers = []
     for text in args.trackers:
         name, param, runs = parse_tracker_arg(text)
         if runs:
             group = [Tracker(name, param, r, results_path=args.results_path) for r in runs]
-            trackers.append(TrackerSpec(f"{name} {param}", [Path(t.results_dir) for t in group]))
+            trackers.append(TrackerSpec(f"{name} {param}", [_results_dir(t, explicit) for t in group]))
         else:
             t = Tracker(name, param, results_path=args.results_path)
-            trackers.append(TrackerSpec(t.label, [Path(t.results_dir)]))
+            trackers.append(TrackerSpec(t.label, [_results_dir(t, explicit)]))
     return trackers + specs_from_dirs(args.result_dirs)
 
 

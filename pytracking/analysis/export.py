@@ -141,6 +141,9 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
     p.add_argument("--results-path", default=None, help="root of the results (default: the results_path setting)")
     p.add_argument("--sequence", action="append", default=None, metavar="NAME",
                    help="only this sequence (repeatable; default: every result in the folder)")
+    p.add_argument("--dataset", default=None,
+                   help="which dataset's results of a run folder (its <dataset>/ sub-folder); default: the only one "
+                        "(export) or got10k_test / trackingnet (pack)")
     p.add_argument("--out", required=True, help="output folder (export) or zip file (pack)")
 
 
@@ -165,18 +168,20 @@ def build_pack_parser() -> argparse.ArgumentParser:
     return add_flag_aliases(p)
 
 
-def _specs(args: argparse.Namespace) -> list[TrackerSpec]:
+def _specs(args: argparse.Namespace, dataset: str | None) -> list[TrackerSpec]:
+    """Specs with every run folder resolved to the folder holding ``dataset``'s ``<seq>.txt`` files."""
     from pytracking.analysis.evaluate import specs_from_args
+    from pytracking.evaluation.results_io import resolve_run_dir
 
     specs = specs_from_args(args)
     if not specs:
         raise ValueError("give at least one tracker (--trackers NAME:PARAM) or result folder (--result-dirs)")
-    return specs
+    return [TrackerSpec(s.label, [resolve_run_dir(d, dataset) for d in s.run_dirs]) for s in specs]
 
 
 def _pack(argv: Sequence[str]) -> int:
     args = build_pack_parser().parse_args(argv)
-    specs = _specs(args)
+    specs = _specs(args, args.dataset or {"got10k": "got10k_test", "trackingnet": "trackingnet"}[args.server])
     if args.server == "got10k":
         runs = [d for s in specs for d in s.run_dirs]  # several folders / run ids = the runs of one submission
         out = pack_got10k(runs, args.out, args.sequence)
@@ -194,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv[:1] == ["pack"]:
             return _pack(argv[1:])
         args = build_parser().parse_args(argv)
-        files = export_results(_specs(args), args.out, args.format, args.mode, args.sequence, args.force)
+        files = export_results(_specs(args, args.dataset), args.out, args.format, args.mode, args.sequence, args.force)
         print(f"wrote {len(files)} result file(s) in the {args.format} layout under {args.out}")
     except (MissingResultsError, ResultFileError, FileExistsError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -276,11 +276,16 @@ class TrackerSpec:
     label: str
     run_dirs: list[Path]
 
-    def box_file(self, run: int, seq: str) -> Path:
-        return self.run_dirs[run] / f"{seq}.txt"
+    def box_file(self, run: int, seq: str, dataset: str | None = None) -> Path:
+        """``<run dir>/<dataset>/<seq>.txt`` when it exists, else ``<run dir>/<seq>.txt`` (older layout, raw
+        folders)."""
+        from pytracking.evaluation.results_io import find_box_file
 
-    def time_file(self, run: int, seq: str) -> Path:
-        return self.run_dirs[run] / f"{seq}_time.txt"
+        return find_box_file(self.run_dirs[run], seq, dataset) or self.run_dirs[run] / f"{seq}.txt"
+
+    def time_file(self, run: int, seq: str, dataset: str | None = None) -> Path:
+        """The ``<seq>_time.txt`` beside :meth:`box_file`."""
+        return self.box_file(run, seq, dataset).with_name(f"{seq}_time.txt")
 
 
 def _run_ids(text: str) -> list[int]:
@@ -334,14 +339,35 @@ def tracker_specs(trackers: Iterable[Any], merge_results: bool = False) -> list[
     return specs
 
 
+def _is_tracker_name(name: str) -> bool:
+    import importlib.util
+
+    return name.isidentifier() and importlib.util.find_spec(f"pytracking.tracker.{name}") is not None
+
+
+def dir_label(folder: PathLike) -> str:
+    """Label of a result folder: ``<tracker> <param>`` for a folder of this project's results tree
+    (``.../atom/synthetic`` or its dataset sub-folder ``.../atom/synthetic/otb``), else the folder name (raw
+    results such as ``KCF_GaussHog``)."""
+    from pytracking.evaluation.datasets import dataset_names
+
+    p = Path(folder).resolve()
+    if _is_tracker_name(p.parent.name):
+        return f"{p.parent.name} {p.name}"
+    datasets = {n for n in dataset_names() if ":" not in n} | {"folder"}
+    if p.name in datasets and _is_tracker_name(p.parent.parent.name):
+        return f"{p.parent.parent.name} {p.parent.name}"
+    return p.name
+
+
 def specs_from_dirs(dirs: Iterable[PathLike]) -> list[TrackerSpec]:
-    """One spec per raw result folder, labelled by the folder name."""
+    """One spec per raw result folder, labelled by :func:`dir_label`."""
     out = []
     for d in dirs:
         p = Path(d)
         if not p.is_dir():
             raise FileNotFoundError(f"result folder not found: {p}")
-        out.append(TrackerSpec(p.name, [p]))
+        out.append(TrackerSpec(dir_label(p), [p]))
     return out
 
 
@@ -408,10 +434,10 @@ def load_predictions(
     for t, spec in enumerate(specs):
         for r in range(len(spec.run_dirs)):
             for s, gt in enumerate(gts):
-                f = spec.box_file(r, gt.name)
+                f = spec.box_file(r, gt.name, gt.dataset)
                 if f.is_file():
                     jobs.append((t, r, s, f))
-                    tf = spec.time_file(r, gt.name)
+                    tf = spec.time_file(r, gt.name, gt.dataset)
                     if tf.is_file():
                         time_jobs.append((t, r, s, tf))
                 elif gt.name not in missing.get(spec.label, []):

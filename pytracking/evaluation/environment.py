@@ -25,7 +25,7 @@ _SPECS = (
     workspace_setting(
         "results_path",
         "Tracking results folder",
-        "<results_path>/<tracker>/<param>[_<run_id:03d>]/<seq>.txt + <seq>_time.txt (created on demand)",
+        "<results_path>/<tracker>/<param>[_<run_id:03d>]/<dataset>/<seq>.txt + <seq>_time.txt (created on demand)",
         "tracking_results",
         base=_WORKSPACE,
     ),

@@ -22,7 +22,7 @@ from typing import Any
 
 from pytracking.evaluation.data import Sequence
 from pytracking.evaluation.progress import FrameProgress, throttled_reporter
-from pytracking.evaluation.results_io import box_file, result_exists, save_sequence_result
+from pytracking.evaluation.results_io import find_box_file, save_sequence_result, sequence_dir
 from pytracking.evaluation.tracker import Tracker, fps
 
 __all__ = ["run_dataset", "run_sequence", "RunReport", "JobResult", "parse_shard", "shard_slice"]
@@ -112,11 +112,13 @@ def run_sequence(
     ``progress(frames_done)`` is called after each tracked frame."""
     label = tracker.label
     try:
-        if skip_existing and result_exists(tracker.results_dir, seq.name):
-            return JobResult(label, seq.name, "skipped", message=str(box_file(tracker.results_dir, seq.name)))
+        existing = find_box_file(tracker.results_dir, seq.name, seq.dataset)
+        if skip_existing and existing is not None:
+            return JobResult(label, seq.name, "skipped", message=str(existing))
         extra = {"progress": progress} if progress is not None else {}
         output = tracker.run_sequence(seq, debug=debug, visdom_info=visdom_info, **extra)
-        save_sequence_result(tracker.results_dir, seq.name, output["target_bbox"], output["time"], save_float)
+        save_sequence_result(sequence_dir(tracker.results_dir, seq.dataset), seq.name, output["target_bbox"],
+                             output["time"], save_float)
         times = output["time"]
         return JobResult(label, seq.name, "done", len(times), fps(times), fps(times[1:]) if len(times) > 1 else 0.0)
     except Exception:  # noqa: BLE001 - one failing sequence must not stop the benchmark; reported with traceback

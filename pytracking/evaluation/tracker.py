@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from pytracking.evaluation.data import Sequence
-from pytracking.evaluation.results_io import results_dir_for, save_sequence_result
+from pytracking.evaluation.results_io import results_dir_for, save_sequence_result, sequence_dir
 
 __all__ = ["Tracker", "trackerlist", "make_visdom", "display_available", "as_box", "fps"]
 
@@ -315,9 +315,11 @@ class Tracker:
         visdom_info: dict[str, Any] | None = None,
         save_float: bool = False,
     ) -> dict[str, Any]:
-        """``run_sequence`` then write the result files atomically (time file first, box file last)."""
+        """``run_sequence`` then write the result files atomically (time file first, box file last) into
+        ``<results_dir>/<dataset>/``."""
         output = self.run_sequence(seq, debug=debug, visdom_info=visdom_info)
-        save_sequence_result(self.results_dir, seq.name, output["target_bbox"], output["time"], save_float)
+        save_sequence_result(sequence_dir(self.results_dir, seq.dataset), seq.name, output["target_bbox"],
+                             output["time"], save_float)
         return output
 
     # ---- live use ---------------------------------------------------------------------------------------------

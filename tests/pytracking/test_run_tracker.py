@@ -72,7 +72,7 @@ def test_cli_end_to_end_with_test_tracker(tmp_path):
     assert first.returncode == 1, first.stderr  # seq_b fails
     assert "seq_b: FAILED" in first.stdout and "Traceback" in first.stdout
     assert "Summary: 2 tracked, 0 skipped (results exist), 1 failed, 3 jobs" in first.stdout
-    results = tmp_path / "results" / "trackers" / "default"
+    results = tmp_path / "results" / "trackers" / "default" / "folder"  # one sub-folder per dataset
     assert (results / "seq_a.txt").read_text() == "3\t4\t10\t8\n4\t4\t10\t8\n6\t4\t10\t8\n8\t4\t10\t8\n"
     assert len((results / "seq_c_time.txt").read_text().splitlines()) == 5
     assert not (results / "seq_b.txt").exists()
@@ -119,7 +119,7 @@ def test_cli_atom_on_real_otb_frames(tmp_path, shared_data):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Crossing: 3 frames, FPS:" in proc.stdout
-    result_dir = tmp_path / "results" / "atom" / "default"
+    result_dir = tmp_path / "results" / "atom" / "default" / "folder"
     rows = [[int(v) for v in line.split("\t")] for line in (result_dir / "Crossing.txt").read_text().splitlines()]
     assert len(rows) == 3
     assert rows[0] == [int(v) for v in gt_lines[0].replace(",", "\t").split("\t")]  # frame 0 = init box

@@ -77,7 +77,7 @@ def test_sweep_table_resume_and_marker(tmp_path: Path, checkpoints: Path) -> Non
     assert f"{100 * expected_auc[1]:6.2f}" in table[2]
     for epoch in (1, 2, 3):
         folder = tmp_path / "results" / "ckpt_tracker" / f"default__ShiftNet_ep{epoch:04d}"
-        assert (folder / "static_0.txt").is_file() and (folder / "checkpoint.json").is_file()
+        assert (folder / "static" / "static_0.txt").is_file() and (folder / "checkpoint.json").is_file()
     with open(tmp_path / "plots" / "sw" / "sweep.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert [float(r["AUC"]) for r in rows] == pytest.approx(expected_auc)
