@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-command setup from a clean clone: bash install.sh [--with-browser] [--force]
+# One-command setup from a clean clone: bash install.sh [--with-browser] [--gui] [--force]
 #
 # Creates the project's own virtual environment (.venv), installs PyTorch (keeps an importable one already in .venv,
 # otherwise torch==2.13.0, which on CPU-only machines resolves to the CPU wheel), the Python dependencies (pinned so
@@ -8,6 +8,10 @@
 # Idempotent: a second run only checks and changes nothing. Never prompts.
 #
 #   --with-browser   also install Debian's chromium (used by the end-to-end browser test; large, so opt-in)
+#   --gui            desktop windows: the GUI OpenCV build (opencv-python) instead of opencv-python-headless (the
+#                    headless one is uninstalled first: both provide the same cv2 package and must not be mixed),
+#                    plus python3-tk for matplotlib windows. Kept on later runs without --gui. Not needed for the
+#                    matplotlib box-drawing window of run_video/run_webcam, which only needs python3-tk.
 #   --force          redo the pip steps even if the stamp says they are done
 # Environment: PYTHON (interpreter used to create .venv; default python3), TORCH_SPEC (default torch==2.13.0),
 #              NPM (npm client used for visdom's web assets; default npm).
@@ -17,13 +21,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
 WITH_BROWSER=0
+GUI=0
 FORCE=0
 for arg in "$@"; do
     case "$arg" in
         --with-browser) WITH_BROWSER=1 ;;
         --force) FORCE=1 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-        *) echo "install.sh: unknown argument '$arg' (use --with-browser, --force)" >&2; exit 2 ;;
+        --gui) GUI=1 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "install.sh: unknown argument '$arg' (use --with-browser, --gui, --force)" >&2; exit 2 ;;
     esac
 done
 
@@ -114,6 +120,14 @@ if [[ ! -f "$CONSTRAINTS" ]] || [[ "$(cat "$CONSTRAINTS")" != "$constraints_text
 fi
 
 # ------------------------------------------------------------------------------------------- python dependencies ---
+# OpenCV: the headless build by default (servers, CI); the GUI build with --gui or when it is already installed.
+# The two wheels ship the same cv2 package, so the other one is uninstalled before installing one (never both).
+if [[ $GUI -eq 1 ]] || "$VPY" -m pip show opencv-python >/dev/null 2>&1; then
+    PY_DEPS=("${PY_DEPS[@]/#opencv-python-headless/opencv-python}")
+    OPENCV_OTHER=opencv-python-headless
+else
+    OPENCV_OTHER=opencv-python
+fi
 # A stamp records what was installed; when nothing relevant changed, the pip steps are skipped (fast second run).
 stamp_input=$(printf '%s\n' "$TORCH_VERSION" "${BUILD_DEPS[@]}" "${PY_DEPS[@]}" "$VISDOM_SPEC" "$("$VPY" --version 2>&1)";
               cat setup.py pyproject.toml 2>/dev/null || true)
@@ -132,6 +146,11 @@ if [[ $FORCE -eq 0 && -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_HASH" ]] && im
 else
     say "installing build helpers: ${BUILD_DEPS[*]}"
     pipq -c "$CONSTRAINTS" "${BUILD_DEPS[@]}"
+    if "$VPY" -m pip show "$OPENCV_OTHER" >/dev/null 2>&1; then
+        say "uninstalling $OPENCV_OTHER (it provides the same cv2 package as the OpenCV build chosen now)"
+        "$VPY" -m pip uninstall -y -q "$OPENCV_OTHER"
+        CHANGED+=("pip: removed $OPENCV_OTHER")
+    fi
     say "installing python dependencies: ${PY_DEPS[*]}"
     pipq -c "$CONSTRAINTS" "${PY_DEPS[@]}"
     say "installing $VISDOM_SPEC (sdist, built without isolation so it sees setuptools<81)"
@@ -168,6 +187,10 @@ apt_install() {  # apt_install PKG WHY
     CHANGED+=("apt: installed $pkg")
 }
 apt_install libturbojpeg0 "native JPEG decoder for jpeg4py; without it image loading falls back to OpenCV" || true
+if [[ $GUI -eq 1 ]]; then
+    apt_install python3-tk "tkinter: matplotlib windows for run_video/run_webcam" || true
+    apt_install libgl1 "OpenGL library the GUI OpenCV build loads" || true
+fi
 if [[ $WITH_BROWSER -eq 1 ]]; then
     apt_install chromium "headless browser for the visdom end-to-end test" || warn "browser tests will be skipped"
 fi

@@ -3,8 +3,9 @@
     python pytracking/run_video.py atom default path/to/video.mp4 --optional-box 120 80 40 60
     python pytracking/run_video.py atom default path/to/video.mp4            # draw the box with the mouse
 
-An OpenCV window shows the tracking when a display exists (press ``q`` to stop); without a display the box must be
-given and the per-frame boxes are printed (and saved with ``--save-results``).
+A window shows the tracking when a display exists (press ``q`` to stop): OpenCV's with its GUI build, else a
+matplotlib window (:mod:`pytracking.utils.video_window`); without a display the box must be given and the per-frame
+boxes are printed (and saved with ``--save-results``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     python pytracking/run_webcam.py atom default [--camera 0]
 
-Needs a display (an OpenCV build with a GUI backend, i.e. ``opencv-python`` rather than the headless wheel) unless
+Needs a display (a matplotlib GUI backend such as tkinter, or the GUI OpenCV build of ``install.sh --gui``) unless
 ``--optional-box`` is given.
 """
 

@@ -335,7 +335,8 @@ class Tracker:
     ) -> dict[str, Any]:
         """Track a video file. Without ``optional_box`` the box is drawn with the mouse (needs a display).
 
-        An OpenCV window shows the tracking only when a display exists (``show=None``: auto); press ``q`` to stop.
+        A window shows the tracking only when a display exists (``show=None``: auto): OpenCV's when its GUI works,
+        else a matplotlib window (:mod:`pytracking.utils.video_window`); press ``q`` to stop.
         With ``save_results`` the boxes/times go to ``<results_dir>/video_<stem>.txt``.
         """
         import cv2
@@ -377,10 +378,18 @@ class Tracker:
     def _run_capture(self, capture, optional_box, debug, visdom_info, show, title, max_frames=None):
         import cv2
 
-        show = display_available() if show is None else show
+        from pytracking.utils.video_window import TrackingWindow, choose_viewer, select_box
+
+        # A window: OpenCV's when its GUI works, else matplotlib's (works with opencv-python-headless), else none.
+        viewer = choose_viewer() if show is None or show else "none"
+        if show and viewer == "none":
+            raise RuntimeError(f"{title}: no window can be opened (no display, or neither a GUI OpenCV nor a "
+                               f"matplotlib GUI backend such as tkinter / PyQt is installed)")
+        show = viewer != "none"
         if optional_box is None and not show:
             raise RuntimeError(
-                f"{title}: no initial box given and no display to draw one (pass --optional-box x y w h)"
+                f"{title}: no initial box given and no window to draw one in (pass --optional-box x y w h; on a "
+                f"desktop install tkinter (Debian: apt-get install python3-tk) for a matplotlib window)"
             )
         window = f"{self.label} - {title}"
 
@@ -399,15 +408,21 @@ class Tracker:
         except StopIteration:
             raise OSError(f"{title}: no frames could be read") from None
         if optional_box is None:
-            cv2.namedWindow(window, cv2.WINDOW_NORMAL)
-            x, y, w, h = cv2.selectROI(window, cv2.cvtColor(first, cv2.COLOR_RGB2BGR), fromCenter=False)
-            if w <= 0 or h <= 0:
+            if viewer == "opencv":
+                cv2.namedWindow(window, cv2.WINDOW_NORMAL)
+                x, y, w, h = cv2.selectROI(window, cv2.cvtColor(first, cv2.COLOR_RGB2BGR), fromCenter=False)
+                optional_box = [x, y, w, h] if w > 0 and h > 0 else None
+            else:
+                optional_box = select_box(first, window)
+            if optional_box is None:
                 raise RuntimeError(f"{title}: no box selected")
-            optional_box = [x, y, w, h]
         init_info = {"init_bbox": as_box(optional_box, f"{title} initial box")}
+        mpl_window = TrackingWindow(window) if viewer == "matplotlib" else None
 
         def on_frame(index: int, image: np.ndarray, box: list[float]) -> bool:
-            if not show:
+            if mpl_window is not None:
+                return mpl_window.show(image, box)
+            if viewer != "opencv":
                 return True
             bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
             x0, y0, w0, h0 = (int(round(v)) for v in box)
@@ -423,7 +438,9 @@ class Tracker:
         try:
             return self._track(tracker, all_frames(), init_info, visdom, None, where=title, on_frame=on_frame)
         finally:
-            if show:
+            if mpl_window is not None:
+                mpl_window.close()
+            elif viewer == "opencv":
                 cv2.destroyAllWindows()
 
 
