@@ -123,7 +123,7 @@ def test_training_with_visdom_shows_the_trainers_own_numbers(server: int, tmp_pa
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
     env = types.SimpleNamespace(workspace_dir=str(tmp_path / "ws"), tensorboard_dir=str(tmp_path / "ws" / "tb"))
     settings = Settings(module_name="test", script_name="visdom", env=env, device="cpu", progress_bar=False,
-                        visdom={"server": "127.0.0.1", "port": server})
+                        visdom={"server": "127.0.0.1", "port": server}, print_interval=1)  # a point per iteration
     loaders = [LTRLoader("train", Data(8), training=True, batch_size=4, seed=1),
                LTRLoader("val", Data(4), training=False, batch_size=4, seed=2)]
     trainer = LTRTrainer(Actor(net, nn.MSELoss()), loaders, opt, settings, sched)
