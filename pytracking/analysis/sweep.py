@@ -199,7 +199,7 @@ def format_sweep_table(rows: list[dict[str, Any]]) -> str:
     """Epoch, checkpoint and scores in % (two decimals), one line per checkpoint."""
     frame = sweep_frame(rows)
     shown = pd.DataFrame({
-        "Epoch": ["-" if pd.isna(e) else str(e) for e in frame["epoch"]],
+        "Epoch": [("-" if pd.isna(e) else str(e)).rjust(6) for e in frame["epoch"]],
         "Checkpoint": frame["checkpoint"],
         "AUC": [f"{100 * v:.2f}" for v in frame["AUC"]],
         "Prec.": [f"{100 * v:.2f}" for v in frame["Precision"]],

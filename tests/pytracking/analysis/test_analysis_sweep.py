@@ -145,7 +145,8 @@ def test_sweep_over_an_atom_synthetic_training_run(tmp_path: Path) -> None:
                                                      ["3", "ATOMnet_ep0003.pth.tar"]]
     assert all(0.0 <= float(v) <= 100.0 for ln in table[1:4] for v in ln.split()[2:5])
     for epoch in (1, 2, 3):
-        assert (tmp_path / "r" / "atom" / f"synthetic__ATOMnet_ep{epoch:04d}" / "synthetic_000.txt").is_file()
+        run = tmp_path / "r" / "atom" / f"synthetic__ATOMnet_ep{epoch:04d}"
+        assert (run / "synthetic" / "synthetic_000.txt").is_file()  # one sub-folder per dataset
     assert (tmp_path / "p" / "sweep" / "scores_vs_epoch.png").is_file()
 
 
