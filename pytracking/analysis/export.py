@@ -98,6 +98,8 @@ def export_results(specs: Sequence[TrackerSpec], out_dir: PathLike, fmt: str, mo
             raise ValueError(f"{spec.label}: {len(dirs)} runs; only the got10k format (--mode got10k) stores several "
                              f"runs - export one run id at a time")
         seqs = list(sequences) if sequences is not None else result_sequences(dirs[0])
+        if not seqs:
+            raise FileNotFoundError(f"{spec.label}: no result files (<seq>.txt) in {dirs[0]}")
         gone = [s for d in dirs for s in seqs if not (d / f"{s}.txt").is_file()]
         if gone:
             missing[spec.label] = sorted(set(gone))

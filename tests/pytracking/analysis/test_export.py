@@ -100,6 +100,9 @@ def test_layouts_and_names(tmp_path: Path) -> None:
     assert export.main(["--format", "pytracking", "--result-dirs", str(run1), "--out", str(out / "p")]) == 2
     assert export.main(["--format", "pytracking", "--result-dirs", str(run1), "--out", str(out / "p"),
                         "--force"]) == 0
+    # an empty or absent folder is an error, not an empty export
+    (tmp_path / "empty").mkdir()
+    assert export.main(["--format", "pysot", "--result-dirs", str(tmp_path / "empty"), "--out", str(out / "e")]) == 2
     # a sequence missing in a run is named
     with pytest.raises(Exception, match="Nope"):
         export.export_results([TrackerSpec("t", [run1])], out / "x", "pysot", sequences=["Nope"])
