@@ -46,7 +46,17 @@ class FrameProgress:
         from tqdm import tqdm
 
         self._bars[key] = tqdm(total=total, desc=desc, unit="frame", leave=False, file=self.file,
-                               dynamic_ncols=True, position=len(self._bars), mininterval=0.5)
+                               position=len(self._bars), mininterval=0.5, **self._width())
+
+    def _width(self) -> dict[str, Any]:
+        """Follow the terminal's width; a terminal reporting 0 columns (some ptys) would hide the bar: 100."""
+        import os
+
+        try:
+            columns = os.get_terminal_size(self.file.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            columns = 0
+        return {"dynamic_ncols": True} if columns > 0 else {"ncols": 100}
 
     def update(self, key: Hashable, done: int) -> None:
         bar = self._bars.get(key)
