@@ -34,7 +34,8 @@ def test_discovers_trackers_and_parameter_sets_from_files(tmp_path, monkeypatch)
 def test_unknown_names_list_what_exists():
     with pytest.raises(UnknownTrackerError, match=r"(?s)unknown tracker 'atm' \(did you mean atom\?\).*atom: default"):
         check_tracker("atm", "default")
-    with pytest.raises(UnknownTrackerError, match=r"(?s)'defualt' for tracker 'atom' \(did you mean default.*synthetic"):
+    with pytest.raises(UnknownTrackerError,
+                       match=r"(?s)'defualt' for tracker 'atom' \(did you mean default.*synthetic"):
         check_tracker("atom", "defualt")
     check_tracker("atom", "default")
     check_tracker("mypkg.mytracker", "anything")  # dotted module paths supply their own sets
