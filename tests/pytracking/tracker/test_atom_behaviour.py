@@ -68,7 +68,8 @@ class OracleIoUNet:
     """Stands in for ``iounet.optimize_boxes``: returns the true target box in the current sample's coordinates.
 
     By the published convention a refined sample box ``[x, y, w, h]`` maps to the image centre
-    ``(x + w/2 - (S-1)/2) * scale + sample_pos`` (per axis) and size ``[w, h] * scale``; the oracle inverts that by hand.
+    ``(x + w/2 - (S-1)/2) * scale + sample_pos`` (per axis) and size ``[w, h] * scale``; the oracle inverts that
+    by hand.
     """
 
     def __init__(self, tracker: ATOM) -> None:
