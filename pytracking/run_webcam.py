@@ -20,6 +20,7 @@ if not __package__:  # started as a script: a Python without the project's packa
     require_project_env(__file__)
 
 from ltr.admin.cli_flags import add_flag_aliases
+from pytracking.evaluation.registry import UnknownTrackerError, check_tracker
 from pytracking.evaluation.tracker import Tracker, fps
 from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
 
@@ -41,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: SequenceABC[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        check_tracker(args.tracker_name, args.tracker_param)
+    except UnknownTrackerError as exc:
+        print(f"run_webcam: {exc}", file=sys.stderr)
+        return 2
     tracker = Tracker(args.tracker_name, args.tracker_param)
     try:
         output = tracker.run_webcam(args.camera, args.optional_box, debug=args.debug,

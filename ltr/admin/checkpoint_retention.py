@@ -55,9 +55,9 @@ class RetentionPolicy:
 
     @classmethod
     def from_settings(cls, settings: Any) -> RetentionPolicy:
-        return cls(getattr(settings, "checkpoint_keep_last", DEFAULT_KEEP_LAST),
-                   getattr(settings, "checkpoint_keep_every", DEFAULT_KEEP_EVERY),
-                   tuple(int(e) for e in (getattr(settings, "checkpoint_keep_epochs", ()) or ())))
+        """The policy of a :class:`ltr.admin.settings.Settings` (its ``checkpoint_keep_*`` fields)."""
+        return cls(settings.checkpoint_keep_last, settings.checkpoint_keep_every,
+                   tuple(int(e) for e in (settings.checkpoint_keep_epochs or ())))
 
     def protected(self, epochs: Iterable[int]) -> set[int]:
         """The epochs (of those present) this policy keeps."""
