@@ -109,15 +109,20 @@ def export_onnx(net: nn.Module, path: str | os.PathLike, opset: int = 17) -> Pat
 class OnnxRuntimeBackend:
     """Runs an exported OSTrack ONNX file with onnxruntime (CUDA provider first when available and asked for)."""
 
-    def __init__(self, path: str | os.PathLike, device: torch.device, use_gpu: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, device: torch.device, use_gpu: bool = False,
+                 threads: int | None = None) -> None:
         _require_onnx()
         import onnxruntime as ort  # noqa: PLC0415 - optional dependency
+
+        options = ort.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads = int(threads)
 
         available = ort.get_available_providers()
         providers = ["CPUExecutionProvider"]
         if use_gpu and "CUDAExecutionProvider" in available:
             providers.insert(0, "CUDAExecutionProvider")
-        self.session = ort.InferenceSession(str(path), providers=providers)
+        self.session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
         if self.output_names[:3] != list(ONNX_OUTPUTS[:3]):

@@ -80,7 +80,8 @@ class OSTrack(BaseTracker):
         self.device = self._select_device()
         if p.backend == "onnxruntime":
             onnx = resolve_network_path(p.onnx_path or default_onnx_path(p.net_path))
-            self._backend = OnnxRuntimeBackend(onnx, self.device, use_gpu=self.device.type == "cuda")
+            self._backend = OnnxRuntimeBackend(onnx, self.device, use_gpu=self.device.type == "cuda",
+                                               threads=p.onnx_threads)
             shape = self._backend.template_shape
             if shape[-1] != p.template_size or self._backend.search_shape[-1] != p.search_size:
                 raise ValueError(f"{onnx}: exported for template {shape[-1]} / search "

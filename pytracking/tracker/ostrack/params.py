@@ -35,6 +35,7 @@ class OSTrackParams:
         backend: ``'torch'`` or ``'onnxruntime'`` (runs the file made by ``python -m pytracking.export``).
         onnx_path: ONNX file for the onnxruntime backend; None = ``net_path`` with its extension replaced by
             ``_<param_name>.onnx`` (what the export command writes by default), looked up like ``net_path``.
+        onnx_threads: onnxruntime intra-op threads (None = onnxruntime's default, all cores).
         use_gpu: run on CUDA when available (torch backend; onnxruntime uses its CUDA provider when installed).
         debug / visualization: debug level (visdom blocks) and the wrapper's visualisation switch.
         tracker_name / param_name: filled in by the evaluation wrapper.
@@ -49,6 +50,7 @@ class OSTrackParams:
     search_size: int = 256
     backend: str = "torch"
     onnx_path: str | None = None
+    onnx_threads: int | None = None
     use_gpu: bool = True
     debug: int = 0
     visualization: bool = False
