@@ -34,8 +34,8 @@ def sample_target(image: np.ndarray, box: Sequence[float], factor: float, output
     Returns ``(crop output_size x output_size x 3 uint8, resize_factor = output_size / side)``.
     """
     x, y, w, h = (float(v) for v in box)
-    raw = math.sqrt(w * h) * factor
-    if not math.isfinite(raw) or raw < 1:
+    raw = math.sqrt(w * h) * factor if w > 0 and h > 0 else 0.0
+    if not math.isfinite(raw) or math.ceil(raw) < 1:
         raise ValueError(f"cannot crop around box {[x, y, w, h]}: crop side {raw} < 1 pixel")
     side = math.ceil(raw)
     x1 = round(x + 0.5 * w - side * 0.5)
