@@ -222,3 +222,10 @@ def test_eliminated_tokens_image_darkens_exactly_the_removed_cells() -> None:
     expected[8:16, 16:24] = 50  # token 5 = row 1, col 2
     assert np.array_equal(img, expected)
     assert (crop == 200).all()  # input untouched
+
+
+def test_checkpoint_sweep_points_ostrack_parameters_at_a_checkpoint(tmp_path) -> None:
+    from pytracking.analysis.sweep import apply_checkpoint
+
+    params = apply_checkpoint(OSTrackParams(), tmp_path / "OSTrack_ep0010.pth.tar")
+    assert params.net_path == str((tmp_path / "OSTrack_ep0010.pth.tar").resolve())
