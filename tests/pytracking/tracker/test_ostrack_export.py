@@ -121,3 +121,32 @@ def test_run_tracker_vitb_256_on_otb_with_a_released_format_file(tmp_path, share
     bad = subprocess.run([*cmd[:2], "atom", "default", *cmd[4:], "--backend", "onnxruntime"], capture_output=True,
                          text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "no setting 'backend'" in bad.stderr
+
+
+def test_run_tracker_synthetic_parameter_set_on_the_synthetic_dataset(tmp_path, monkeypatch) -> None:
+    """``ostrack synthetic``: newest checkpoint of the ostrack_synthetic run (constructor recorded), synthetic videos."""
+    from ltr.models.tracking.ostrack import ostrack
+
+    torch.manual_seed(8)
+    net = ostrack(template_size=64, search_size=128, patch_size=16, embed_dim=32, depth=2, num_heads=2,
+                  ce_loc=(1,), head_channels=16, pretrain_img_size=64)
+    run_dir = tmp_path / "ws" / "checkpoints" / "ltr" / "ostrack" / "ostrack_synthetic"
+    save_checkpoint(make_checkpoint(net, 1), run_dir / "OSTrack_ep0001.pth.tar")
+    save_checkpoint(make_checkpoint(net, 2), run_dir / "OSTrack_ep0002.pth.tar")
+    env = dict(os.environ, LTR_WORKSPACE_DIR=str(tmp_path / "ws"), PYTRACKING_NETWORK_PATH=str(tmp_path / "nets"),
+               PYTRACKING_RESULTS_PATH=str(tmp_path / "results"))
+    cmd = [sys.executable, str(REPO / "pytracking" / "run_tracker.py"), "ostrack", "synthetic", "--dataset",
+           "synthetic", "--sequence", "0", "--max-frames", "4", "--use_visdom", "false"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    files = list((tmp_path / "results" / "first_4_frames" / "ostrack" / "synthetic").glob("*.txt"))
+    boxes = [f for f in files if not f.name.endswith("_time.txt")]
+    assert len(boxes) == 1 and len(boxes[0].read_text().splitlines()) == 4
+    from pytracking.parameter.ostrack.synthetic import synthetic_network_path
+
+    monkeypatch.setenv("LTR_WORKSPACE_DIR", str(tmp_path / "ws"))
+    monkeypatch.setenv("PYTRACKING_NETWORK_PATH", str(tmp_path / "nets"))
+    assert synthetic_network_path().name == "OSTrack_ep0002.pth.tar"
+    monkeypatch.setenv("LTR_WORKSPACE_DIR", str(tmp_path / "empty"))
+    with pytest.raises(FileNotFoundError, match="ostrack ostrack_synthetic"):
+        synthetic_network_path()
