@@ -1,4 +1,4 @@
-"""OSTrack with the tiny network trained offline on synthetic videos (``ltr/run_training.py ostrack ostrack_synthetic``).
+"""OSTrack with the tiny network trained on synthetic videos (`ltr/run_training.py ostrack ostrack_synthetic`).
 
 Network: the pytracking ``network_path`` setting when it names a file; otherwise the newest checkpoint of that ltr run,
 ``<workspace_dir>/checkpoints/ltr/ostrack/ostrack_synthetic/*.pth.tar`` (the checkpoint records its network, so any

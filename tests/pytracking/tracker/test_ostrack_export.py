@@ -124,7 +124,7 @@ def test_run_tracker_vitb_256_on_otb_with_a_released_format_file(tmp_path, share
 
 
 def test_run_tracker_synthetic_parameter_set_on_the_synthetic_dataset(tmp_path, monkeypatch) -> None:
-    """``ostrack synthetic``: newest checkpoint of the ostrack_synthetic run (constructor recorded), synthetic videos."""
+    """`ostrack synthetic`: newest checkpoint of the ostrack_synthetic run (constructor recorded), synthetic videos."""
     from ltr.models.tracking.ostrack import ostrack
 
     torch.manual_seed(8)
