@@ -3,10 +3,11 @@
     python pytracking/run_tracker.py atom default --dataset otb
     python -m pytracking.run_tracker atom default --dataset otb --sequence Couple --debug 1
     python pytracking/run_tracker.py atom synthetic --dataset synthetic --threads 2 --shard 1/2
+    python pytracking/run_tracker.py --list          # trackers and their parameter sets
 
 Results go to ``<results_path>/<tracker>/<param>[_<runid:03d>]/<seq>.txt`` (see ``pytracking/evaluation/README.md``).
 Exit status: 0 when every sequence was tracked or already done, 1 if any sequence failed, 2 on usage errors
-(unknown dataset/sequence, missing benchmark files).
+(unknown tracker/parameter set/dataset/sequence, missing benchmark files).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pathlib import Path
 from ltr.admin.settings_errors import SettingsError
 from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
 from pytracking.evaluation.datasets import get_dataset
+from pytracking.evaluation.registry import UnknownTrackerError, check_tracker, format_available
 from pytracking.evaluation.running import parse_shard, run_dataset
 from pytracking.evaluation.tracker import Tracker
+from pytracking.utils.params import Params
 
 __all__ = ["main", "build_parser", "str2bool"]
 
@@ -67,8 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_tracker.py", description="Run a tracker on a tracking dataset and save the result files."
     )
-    parser.add_argument("tracker_name", help="tracker, e.g. atom (pytracking/tracker/<name>)")
-    parser.add_argument("tracker_param", help="parameter set, e.g. default (pytracking/parameter/<name>/<param>.py)")
+    parser.add_argument("tracker_name", nargs="?", help="tracker, e.g. atom (pytracking/tracker/<name>)")
+    parser.add_argument("tracker_param", nargs="?",
+                        help="parameter set, e.g. default (pytracking/parameter/<name>/<param>.py)")
+    parser.add_argument("--list", action="store_true", help="list the trackers and their parameter sets, then exit")
     parser.add_argument("--runid", type=int, default=None, help="run id: results go to <param>_<runid:03d>")
     parser.add_argument("--dataset", "--dataset_name", default="otb",
                         help="dataset: otb, nfs, uav, uav10fps, lasot, got10k_test, got10k_val, trackingnet, vot, "
@@ -97,7 +102,7 @@ class ParameterOverrides:
     """Picklable parameter factory: the named parameter set with some of its settings replaced (e.g. ``--backend``).
 
     A setting the parameter set does not have is an error naming it, so ``--backend`` on a tracker without backends
-    fails instead of being ignored.
+    fails instead of being ignored; a parameter type with a ``validate()`` method checks the new values.
     """
 
     def __init__(self, tracker_name: str, param_name: str, **overrides: object) -> None:
@@ -108,16 +113,30 @@ class ParameterOverrides:
     def __call__(self) -> object:
         params = Tracker(self.tracker_name, self.param_name).get_parameters()
         for name, value in self.overrides.items():
-            has = getattr(params, "has", None)
-            if not (has(name) if callable(has) else hasattr(params, name)):
+            declared = name in params.field_names() if isinstance(params, Params) else hasattr(params, name)
+            if not declared:
                 raise ValueError(f"parameter set '{self.tracker_name} {self.param_name}' has no setting {name!r} "
                                  f"(option --{name} does not apply to this tracker)")
             setattr(params, name, value)
+        validate = getattr(params, "validate", None)
+        if callable(validate):
+            validate()
         return params
 
 
 def main(argv: SequenceABC[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list:
+        print("trackers (parameter sets):\n" + format_available())
+        return 0
+    if args.tracker_name is None or args.tracker_param is None:
+        parser.error("give a tracker and a parameter set (e.g. `atom default`), or --list")
+    try:
+        check_tracker(args.tracker_name, args.tracker_param)
+    except UnknownTrackerError as exc:
+        print(f"run_tracker: {exc}", file=sys.stderr)
+        return 2
     try:
         dataset = get_dataset(args.dataset, sequences=args.sequence, allow_missing=args.allow_missing)
     except (MissingSequencesError, UnknownSequenceError, SettingsError, ValueError, FileNotFoundError) as exc:
