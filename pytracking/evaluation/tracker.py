@@ -29,6 +29,7 @@ import numpy as np
 
 from pytracking.evaluation.data import Sequence
 from pytracking.evaluation.results_io import results_dir_for, save_sequence_result
+from pytracking.tracker.base.boxes import BoxGuard, InitBoxError
 
 __all__ = ["Tracker", "trackerlist", "make_visdom", "display_available", "as_box", "fps"]
 
@@ -237,7 +238,8 @@ class Tracker:
             for i in range(len(seq)):
                 yield seq.read_frame(i)
 
-        return self._track(tracker, frames(), seq.init_info(), visdom, gt, where=f"{seq.dataset}/{seq.name}")
+        return self._track(tracker, frames(), seq.init_info(), visdom, gt, where=f"{seq.dataset}/{seq.name}",
+                           frame_names=seq.frames)
 
     def _track(
         self,
@@ -248,16 +250,28 @@ class Tracker:
         gt: np.ndarray | None,
         where: str,
         on_frame: Callable[[int, np.ndarray, list[float]], bool] | None = None,
+        frame_names: list[str] | None = None,
     ) -> dict[str, Any]:
-        """Run initialise + track over an iterator of RGB frames. ``on_frame`` returning False stops early."""
+        """Run initialise + track over an iterator of RGB frames. ``on_frame`` returning False stops early.
+
+        The box contract (:class:`~pytracking.tracker.base.boxes.BoxGuard`) is enforced here for every tracker: the
+        initial box is validated (clipped with a warning, or :class:`InitBoxError`), a frame of another size than the
+        first raises :class:`FrameSizeError`, and reported boxes are kept inside the image and the size limits.
+        """
         boxes: list[list[float]] = []
         times: list[float] = []
         wait = getattr(visdom, "wait_while_paused", None) if visdom is not None else None
         out: dict[str, Any] = {}
+        guard = BoxGuard(tracker, where)
         for index, image in enumerate(frames):
             if wait is not None:
                 wait()
+            guard.check_frame(index, image, frame_names[index] if frame_names and index < len(frame_names) else None)
             if index == 0:
+                init_info = dict(init_info)
+                if "init_bbox" not in init_info:
+                    raise InitBoxError(f"{where}: no initial box ('init_bbox') given")
+                init_info["init_bbox"] = guard.init_box(init_info["init_bbox"])
                 start = time.perf_counter()
                 out = tracker.initialize(image, dict(init_info)) or {}
                 elapsed = time.perf_counter() - start
@@ -274,6 +288,7 @@ class Tracker:
                 if not isinstance(out, dict) or "target_bbox" not in out:
                     raise ValueError(f"{where} frame {index}: track() must return a dict with 'target_bbox'")
                 box = as_box(out["target_bbox"], f"{where} frame {index}")
+            box = guard.report(index, box)
             boxes.append(box)
             times.append(elapsed)
             if visdom is not None:
@@ -281,6 +296,7 @@ class Tracker:
                 visdom.register((image, box, gt_box), "Tracking", 1, "Tracking")
             if on_frame is not None and on_frame(index, image, box) is False:
                 break
+        guard.finish()
         if not boxes:
             raise ValueError(f"{where}: no frames to track")
         return {"target_bbox": np.asarray(boxes, dtype=np.float64), "time": times}
