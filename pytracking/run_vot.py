@@ -29,7 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from ltr.admin.cli import cli_main
 from pytracking.evaluation.data import polygon_to_box
+from pytracking.evaluation.environment import tracking_settings_check
 from pytracking.evaluation.tracker import Tracker, as_box
 
 __all__ = ["run_vot", "load_vot_module", "main"]
@@ -99,6 +101,7 @@ def run_vot(tracker_name: str, tracker_param: str, run_id: int | None = None, de
     return frames
 
 
+@cli_main("run_vot", check=tracking_settings_check)
 def main(argv: SequenceABC[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_vot.py", description="Run a tracker under the VOT toolkit (TraX).")
     parser.add_argument("tracker_name")

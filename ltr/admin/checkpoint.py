@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from ltr.admin.atomic_io import atomic_torch_save
+from ltr.admin.errors import UserError
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -61,7 +62,7 @@ CHECKPOINT_FORMAT_VERSION = 1
 _CKPT_RE = re.compile(r"^(?P<net_type>.+)_ep(?P<epoch>\d{4,})\.pth\.tar$")
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(UserError, RuntimeError):
     """A checkpoint file is unreadable or not in a format we understand (message names the file)."""
 
 

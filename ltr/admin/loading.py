@@ -34,6 +34,8 @@ __all__ = [
     "read_legacy_checkpoint",
     "load_network",
     "LEGACY_NEUTRALISED_KWARGS",
+    "verify_network_file",
+    "check_finite_weights",
 ]
 
 # Constructor kwargs that would fetch pretrained weights again; the checkpoint's state_dict replaces them anyway, and
@@ -238,6 +240,7 @@ def load_network(path: str | os.PathLike, *, map_location: Any = "cpu", strict: 
         because the checkpoint supplies all weights.
     """
     ckpt = read_checkpoint(path, map_location=map_location)
+    check_finite_weights(ckpt["net"], _resolve(path))
     recorded = ckpt.get("constructor")
     if constructor is not None:
         spec = ConstructorSpec(constructor, "", dict(recorded["kwargs"]) if recorded and
@@ -253,3 +256,24 @@ def load_network(path: str | os.PathLike, *, map_location: Any = "cpu", strict: 
     net.load_state_dict(ckpt["net"], strict=strict)
     net.eval()
     return net, ckpt
+
+
+def verify_network_file(path: str | os.PathLike) -> Path:
+    """Read ``path`` as a network checkpoint (either format) and check its weights, without building the network.
+
+    Raises :class:`CheckpointError` naming the file when it is unreadable, not a network checkpoint, fails its
+    integrity record, or holds NaN/Inf weights; FileNotFoundError when it does not exist. Returns the resolved path.
+    """
+    p = _resolve(path)
+    ckpt = read_checkpoint(p)
+    check_finite_weights(ckpt["net"], p)
+    return p
+
+
+def check_finite_weights(state: Mapping[str, Any], path: str | os.PathLike) -> None:
+    """:class:`CheckpointError` naming ``path`` and the first tensor holding NaN or Inf (floating tensors only)."""
+    for name, value in state.items():
+        if isinstance(value, torch.Tensor) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            bad = int((~torch.isfinite(value)).sum())
+            raise CheckpointError(f"network file {path}: weight '{name}' holds {bad} NaN/Inf value(s); the file is "
+                                  f"damaged or the training diverged. It was not loaded; use another checkpoint")

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from ltr.admin.distributed import DistInfo
+from ltr.admin.errors import UserError
 
 __all__ = ["Settings", "TrainingSetupError"]
 
 
-class TrainingSetupError(RuntimeError):
+class TrainingSetupError(UserError, RuntimeError):
     """A training setup cannot start (missing data, weights, bad option); the message lists every problem."""
 
 

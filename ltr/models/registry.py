@@ -27,6 +27,8 @@ from typing import Any
 
 from torch import nn
 
+from ltr.admin.errors import UserError
+
 __all__ = [
     "ConstructorSpec",
     "UnknownConstructorError",
@@ -43,7 +45,7 @@ BUILTIN_CONSTRUCTOR_MODULES: tuple[str, ...] = ("ltr.models.bbreg.atom",)
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 
 
-class UnknownConstructorError(KeyError):
+class UnknownConstructorError(UserError, KeyError):
     """A checkpoint names a network constructor that is not registered."""
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable

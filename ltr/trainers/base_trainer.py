@@ -34,24 +34,52 @@ from ltr.admin.checkpoint import (
     unwrap_network,
 )
 from ltr.admin.distributed import DistInfo
+from ltr.admin.errors import DeviceError, UserError
 
-__all__ = ["BaseTrainer", "resolve_device"]
+__all__ = ["BaseTrainer", "resolve_device", "is_retryable", "NON_RETRYABLE_ERRORS"]
 
 logger = logging.getLogger("ltr.trainers")
 
 
+#: Errors the fail-safe never retries: a retry replays the same configuration on the same file system, so these would
+#: fail again (after wasting an epoch). Transient failures (CUDA/NCCL runtime errors, I/O hiccups, a data-loader worker
+#: killed by the OOM killer) stay retryable.
+NON_RETRYABLE_ERRORS: tuple[type[BaseException], ...] = (
+    UserError, NotADirectoryError, IsADirectoryError, FileExistsError, PermissionError, FileNotFoundError,
+    ValueError, TypeError, KeyError, AttributeError, ImportError, NameError, SyntaxError, NotImplementedError,
+)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether the fail-safe may retry an epoch that raised ``exc`` (see :data:`NON_RETRYABLE_ERRORS`)."""
+    return not isinstance(exc, NON_RETRYABLE_ERRORS)
+
+
 def resolve_device(preference: str | torch.device = "auto", dist_info: DistInfo | None = None) -> torch.device:
-    """``'auto'``: CUDA (``cuda:<local_rank>``) when available, else CPU. ``'cuda'`` without CUDA is an error."""
+    """``'auto'``: CUDA (``cuda:<local_rank>``) when available, else CPU.
+
+    Raises :class:`DeviceError` (one message, no traceback from the CLIs) for a device name torch does not know,
+    CUDA on a machine without it, or a CUDA index this machine does not have.
+    """
     pref = str(preference)
     local = dist_info.local_rank if dist_info is not None else 0
     if pref == "auto":
         return torch.device(f"cuda:{local}") if torch.cuda.is_available() else torch.device("cpu")
-    dev = torch.device(pref)
+    try:
+        dev = torch.device(pref)
+    except (RuntimeError, ValueError):
+        raise DeviceError(f"--device {pref!r}: not a device name; use auto, cpu, cuda or cuda:N") from None
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError(f"device '{pref}' requested but CUDA is not available; use --device cpu or auto")
+            raise DeviceError(f"--device {pref!r}: CUDA is not available on this machine; use --device cpu or auto")
         if dev.index is None:
             dev = torch.device(f"cuda:{local}")
+        count = torch.cuda.device_count()
+        if dev.index >= count:
+            raise DeviceError(f"--device {pref!r}: this machine has {count} CUDA device(s) (cuda:0 .. "
+                              f"cuda:{count - 1}); use one of them, or --device cpu / auto")
+    elif dev.type not in ("cpu", "mps", "xpu", "meta"):
+        raise DeviceError(f"--device {pref!r}: unsupported device type '{dev.type}'; use auto, cpu, cuda or cuda:N")
     return dev
 
 
@@ -131,8 +159,12 @@ class BaseTrainer:
                         self.lr_scheduler.step()
                     self.save_checkpoint()
                 break
-            except Exception:
+            except Exception as exc:
                 if not fail_safe or retries >= self.max_retries:
+                    raise
+                if not is_retryable(exc):
+                    logger.error("Training epoch %d failed with %s, which a retry cannot fix (configuration or "
+                                 "file-system layout); not retrying", self.epoch, type(exc).__name__)
                     raise
                 retries += 1
                 logger.error("Training epoch %d failed (retry %d of %d):\n%s", self.epoch, retries,

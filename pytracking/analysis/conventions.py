@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ltr.admin.errors import UserError
 from pytracking.analysis import metrics
 
 __all__ = [
@@ -50,7 +51,7 @@ CONVENTIONS = ("pytracking", "otb-toolkit")
 _EPS = float(np.finfo(np.float64).eps)
 
 
-class InvalidPredictionError(ValueError):
+class InvalidPredictionError(UserError, ValueError):
     """A prediction row is NaN or has a negative size (pytracking convention). ``row`` is 0-based in the array."""
 
     def __init__(self, message: str, row: int):

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ltr.admin.atomic_io import atomic_write
+from ltr.admin.errors import UserError
 from pytracking.analysis.conventions import check_convention, dataset_family
 
 __all__ = [
@@ -54,11 +55,11 @@ PathLike = str | os.PathLike
 _TO_SPACE = bytes.maketrans(b",;\t", b"   ")
 
 
-class ResultFileError(ValueError):
+class ResultFileError(UserError, ValueError):
     """A result file cannot be used; the message names the file (and line, 1-based, where there is one)."""
 
 
-class MissingResultsError(FileNotFoundError):
+class MissingResultsError(UserError, FileNotFoundError):
     """Result files are missing for some (tracker, sequence) pairs; ``missing`` maps tracker label -> names."""
 
     def __init__(self, missing: dict[str, list[str]]):

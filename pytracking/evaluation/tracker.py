@@ -27,11 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from ltr.admin.errors import UserError
 from pytracking.evaluation.data import Sequence
 from pytracking.evaluation.results_io import results_dir_for, save_sequence_result
 from pytracking.tracker.base.boxes import BoxGuard, InitBoxError
 
-__all__ = ["Tracker", "trackerlist", "make_visdom", "display_available", "as_box", "fps"]
+__all__ = ["Tracker", "UnknownTrackerError", "available_trackers", "trackerlist", "make_visdom", "display_available",
+           "as_box", "fps"]
 
 PathLike = str | Path
 
@@ -88,6 +90,37 @@ def make_visdom(debug: int, visdom_info: dict[str, Any] | None) -> Any | None:
     return module.Visdom(debug=debug, visdom_info=visdom_info)
 
 
+class UnknownTrackerError(UserError, ModuleNotFoundError):
+    """A tracker or parameter-set name that does not exist; the message lists the ones that do."""
+
+
+def available_trackers() -> dict[str, list[str]]:
+    """``{tracker: [parameter sets]}`` of the trackers shipped in ``pytracking/tracker`` / ``pytracking/parameter``.
+
+    Uses the tracker registry (``pytracking.evaluation.registry.available_trackers``) when it exists.
+    """
+    try:
+        from pytracking.evaluation.registry import available_trackers as discover  # type: ignore[attr-defined]
+    except ImportError:
+        discover = None
+    if discover is not None:
+        return discover()
+    root = Path(__file__).resolve().parents[1]
+    found: dict[str, list[str]] = {}
+    for pkg in sorted((root / "tracker").iterdir()):
+        if pkg.is_dir() and (pkg / "__init__.py").is_file() and not pkg.name.startswith(("_", "base")):
+            params = root / "parameter" / pkg.name
+            found[pkg.name] = sorted(f.stem for f in params.glob("*.py") if not f.stem.startswith("_"))
+    return found
+
+
+def _available_text(name: str | None = None) -> str:
+    known = available_trackers()
+    if name is None:
+        return "available trackers: " + (", ".join(known) or "none")
+    return f"available parameter sets of '{name}': " + (", ".join(known.get(name, [])) or "none")
+
+
 def _resolve_tracker_class(name: str, tracker_class: type | str | None) -> type:
     if isinstance(tracker_class, type):
         return tracker_class
@@ -97,8 +130,8 @@ def _resolve_tracker_class(name: str, tracker_class: type | str | None) -> type:
         module_name = name if "." in name else f"pytracking.tracker.{name}"
     module = _import_module(
         module_name,
-        f"tracker '{name}': module {module_name} not found (expected pytracking/tracker/{name}/__init__.py "
-        f"exposing get_tracker_class())",
+        f"unknown tracker '{name}': module {module_name} not found (expected pytracking/tracker/{name}/__init__.py "
+        f"exposing get_tracker_class()); {_available_text()}",
     )
     if not hasattr(module, "get_tracker_class"):
         raise AttributeError(f"tracker module {module_name} does not define get_tracker_class()")
@@ -111,7 +144,7 @@ def _import_module(module_name: str, missing_message: str) -> Any:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            raise ModuleNotFoundError(missing_message, name=exc.name) from exc
+            raise UnknownTrackerError(missing_message, name=exc.name) from exc
         raise
 
 
@@ -124,10 +157,12 @@ def _resolve_parameters(name: str, parameter_name: str, parameters: Any) -> Any:
         return module.get_parameters(parameter_name)
     if parameters is None or isinstance(parameters, str):
         module_name = parameters or f"pytracking.parameter.{name}.{parameter_name}"
+        if parameters is None:
+            _resolve_tracker_class(name, None)  # an unknown tracker is named as such, not as a missing parameter set
         module = _import_module(
             module_name,
-            f"parameter set '{name} {parameter_name}': module {module_name} not found (expected "
-            f"pytracking/parameter/{name}/{parameter_name}.py exposing parameters())",
+            f"unknown parameter set '{parameter_name}' of tracker '{name}': module {module_name} not found (expected "
+            f"pytracking/parameter/{name}/{parameter_name}.py exposing parameters()); {_available_text(name)}",
         )
         return module.parameters()
     if callable(parameters):
