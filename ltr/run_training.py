@@ -86,9 +86,9 @@ def seed_global_rngs(seed: int) -> None:
 
 
 def available_train_settings() -> list[str]:
-    """``'<module> <name>'`` of every runnable setup under ``ltr/train_settings`` (for "unknown name" messages)."""
+    """``'<module>/<name>'`` of every runnable setup under ``ltr/train_settings`` (for "unknown name" messages)."""
     root = Path(__file__).resolve().parent / "train_settings"
-    return sorted(f"{f.parent.name} {f.stem}" for f in root.glob("*/*.py")
+    return sorted(f"{f.parent.name}/{f.stem}" for f in root.glob("*/*.py")
                   if not f.stem.startswith("_") and "def run(" in f.read_text(encoding="utf-8", errors="replace"))
 
 
@@ -105,15 +105,15 @@ def run_training(settings: Settings) -> Any:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            raise ValueError(f"no train settings '{settings.module_name} {settings.script_name}' (expected module "
+            raise ValueError(f"no train settings '{settings.module_name}/{settings.script_name}' (expected module "
                              f"{module_name}); available: {', '.join(available_train_settings()) or 'none'}") from exc
         raise
     if not hasattr(module, "run"):
         raise ValueError(f"{module_name} has no run(settings) function")
     if settings.dist is None or settings.dist.is_main:
-        ensure_output_dir(settings.checkpoint_dir, "workspace_dir (--workspace / LTR_WORKSPACE_DIR)")
+        ensure_output_dir(settings.checkpoint_dir, "workspace_dir (--workspace / LTR_WORKSPACE_DIR)", create=False)
         if getattr(settings.env, "tensorboard_dir", None):
-            ensure_output_dir(settings.tensorboard_dir, "tensorboard_dir (LTR_TENSORBOARD_DIR)")
+            ensure_output_dir(settings.tensorboard_dir, "tensorboard_dir (LTR_TENSORBOARD_DIR)", create=False)
 
     settings.dist = init_distributed(device)
     seed_global_rngs(int(settings.seed))

@@ -24,7 +24,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from ltr.admin.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint
+from ltr.admin.checkpoint import (
+    CheckpointError,
+    CheckpointFormatError,
+    check_finite_weights,
+    latest_checkpoint,
+    load_checkpoint,
+)
 from ltr.models.registry import ConstructorSpec, get_constructor
 
 __all__ = [
@@ -35,7 +41,6 @@ __all__ = [
     "load_network",
     "LEGACY_NEUTRALISED_KWARGS",
     "verify_network_file",
-    "check_finite_weights",
 ]
 
 # Constructor kwargs that would fetch pretrained weights again; the checkpoint's state_dict replaces them anyway, and
@@ -219,8 +224,9 @@ def read_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
     p = _resolve(path)
     try:
         return load_checkpoint(p, map_location=map_location)
-    except CheckpointError:
+    except CheckpointFormatError:
         pass  # not our format (or pickled objects): try the original implementation's format
+    # (a file of our format that fails its integrity record or holds NaN/Inf is refused: no second reader)
     return read_legacy_checkpoint(p, map_location=map_location)
 
 
@@ -269,11 +275,3 @@ def verify_network_file(path: str | os.PathLike) -> Path:
     check_finite_weights(ckpt["net"], p)
     return p
 
-
-def check_finite_weights(state: Mapping[str, Any], path: str | os.PathLike) -> None:
-    """:class:`CheckpointError` naming ``path`` and the first tensor holding NaN or Inf (floating tensors only)."""
-    for name, value in state.items():
-        if isinstance(value, torch.Tensor) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
-            bad = int((~torch.isfinite(value)).sum())
-            raise CheckpointError(f"network file {path}: weight '{name}' holds {bad} NaN/Inf value(s); the file is "
-                                  f"damaged or the training diverged. It was not loaded; use another checkpoint")

@@ -25,15 +25,25 @@ def _first_existing_non_dir(path: Path) -> Path | None:
     return None
 
 
-def ensure_output_dir(path: str | os.PathLike, setting: str) -> Path:
+def ensure_output_dir(path: str | os.PathLike, setting: str, create: bool = True) -> Path:
     """Create ``path`` if needed and prove it writable; ``setting`` names what the user changes (e.g.
-    ``"results_path (PYTRACKING_RESULTS_PATH)"``). Returns the path."""
+    ``"results_path (PYTRACKING_RESULTS_PATH)"``). Returns the path.
+
+    ``create=False`` checks without creating anything: no file blocks the path and the nearest existing folder on it
+    is writable (for checks that must leave no trace when a later check fails).
+    """
     target = Path(path).expanduser()
     blocker = _first_existing_non_dir(target)
     if blocker is not None:
         where = "is" if blocker == target else f"is below {blocker}, which is"
         raise OutputLocationError(f"{setting}: {target} {where} an existing file, not a folder; point the setting at "
                                   f"a folder (it is created if missing)")
+    if not create:
+        existing = next(p for p in (target, *target.parents) if p.exists())
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise OutputLocationError(f"{setting}: cannot create or write the folder {target} ({existing} is not "
+                                      f"writable); choose a writable folder")
+        return target
     try:
         target.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".write-probe-", dir=target)

@@ -22,10 +22,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from ltr.admin.atomic_io import remove_stale_temp_files
 from ltr.admin.checkpoint import (
     CheckpointError,
     checkpoint_path,
-    latest_checkpoint,
+    list_checkpoints,
     load_checkpoint,
     make_checkpoint,
     prune_checkpoints,
@@ -83,6 +84,15 @@ def resolve_device(preference: str | torch.device = "auto", dist_info: DistInfo 
     return dev
 
 
+def _free_name(path: Path) -> Path:
+    """``path``, or ``path.1``, ``path.2``, ... : the first name not taken."""
+    candidate, n = path, 0
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{n}")
+    return candidate
+
+
 class BaseTrainer:
     """Owns the epoch loop; subclasses implement :meth:`train_epoch`.
 
@@ -114,6 +124,7 @@ class BaseTrainer:
         self._loader_base_seeds = {ld.name: ld.generator.initial_seed() for ld in self.loaders
                                    if isinstance(getattr(ld, "generator", None), torch.Generator)}
         self.max_retries = int(getattr(settings, "fail_safe_max_retries", 3))
+        self._unreadable_checkpoints: set[Path] = set()
 
     # ------------------------------------------------------------------ properties
     @property
@@ -146,6 +157,8 @@ class BaseTrainer:
         restored and the epoch retried, at most ``settings.fail_safe_max_retries`` times; then it is re-raised.
         KeyboardInterrupt and SystemExit are never caught.
         """
+        if self.is_main:
+            remove_stale_temp_files(self.checkpoint_dir, logger.warning)  # left by a kill during a checkpoint write
         if load_latest:
             self.load_checkpoint()
         start_snapshot = self._snapshot() if fail_safe else None
@@ -207,6 +220,11 @@ class BaseTrainer:
         if not self.is_main:
             return None
         path = checkpoint_path(self.checkpoint_dir, self.net_type, self.epoch)
+        if path in self._unreadable_checkpoints and path.exists():
+            kept = _free_name(path.with_name(path.name + ".unreadable"))
+            path.rename(kept)  # never overwrite (or delete) the damaged file: move it out of the way, keep it
+            logger.warning("Moved the unreadable checkpoint %s to %s before writing epoch %d again", path, kept,
+                           self.epoch)
         save_checkpoint(self._checkpoint_state(), path)
         prune_checkpoints(self.checkpoint_dir, self.net_type, getattr(self.settings, "checkpoint_keep_last", None),
                           getattr(self.settings, "checkpoint_keep_epochs", ()))
@@ -215,20 +233,46 @@ class BaseTrainer:
     def load_checkpoint(self, checkpoint: str | Path | int | None = None) -> bool:
         """Restore from ``checkpoint`` (path, epoch number, or None = latest of this setup). False if none exists."""
         if checkpoint is None:
-            path = latest_checkpoint(self.checkpoint_dir, self.net_type)
-            if path is None:
-                return False
-        elif isinstance(checkpoint, int):
+            return self._load_newest_readable()
+        if isinstance(checkpoint, int):
             path = checkpoint_path(self.checkpoint_dir, self.net_type, checkpoint)
         else:
             path = Path(checkpoint)
+        self._load_path(path)
+        return True
+
+    def _load_path(self, path: Path) -> None:
         state = load_checkpoint(path, map_location="cpu")
         if state.get("net_type") != self.net_type:
             raise CheckpointError(f"{path} holds a {state.get('net_type')}, this trainer trains a {self.net_type}")
         self._apply_state(state)
         if self.is_main:
             logger.info("Resumed from %s (epoch %d)", path, self.epoch)
-        return True
+
+    def _load_newest_readable(self) -> bool:
+        """Resume from the newest checkpoint that loads; older ones are tried when newer ones are unreadable
+        (truncated, damaged, NaN weights), each skip is logged with its reason, and no file is deleted or changed.
+        False when there is no checkpoint; CheckpointError when none of them is readable."""
+        found = list_checkpoints(self.checkpoint_dir, self.net_type)
+        skipped: list[tuple[Path, str]] = []
+        for _, path in reversed(found):
+            try:
+                self._load_path(path)
+            except CheckpointError as exc:
+                skipped.append((path, str(exc)))
+                self._unreadable_checkpoints.add(path)
+                logger.warning("Checkpoint %s is unreadable, trying an older one: %s", path, exc)
+                continue
+            if skipped and self.is_main:
+                logger.warning("Resumed from %s (epoch %d), the newest readable checkpoint; skipped %d unreadable "
+                               "newer one(s): %s. They are kept as they are (moved aside to *.unreadable only when "
+                               "their epoch is written again).", path, self.epoch, len(skipped),
+                               ", ".join(str(p) for p, _ in skipped))
+            return True
+        if skipped:
+            raise CheckpointError(f"none of the {len(skipped)} checkpoints in {self.checkpoint_dir} is readable "
+                                  f"(newest: {skipped[0][1]}); move them elsewhere to start from scratch")
+        return False
 
     def _apply_state(self, state: dict[str, Any]) -> None:
         self.net.load_state_dict(state["net"])

@@ -90,8 +90,8 @@ def test_results_path_that_is_a_file_fails_before_the_first_frame(env, monkeypat
 
 
 # ---- item 6: broken tracking settings file --------------------------------------------------------------------------
-@pytest.mark.parametrize("content, line", [("x = 1\ny = (\n\nz = 2\n", None), ("import os\nimport no_such_mod_xyz\n", 2)])
-def test_broken_settings_file_is_one_message_with_file_and_line_once(env, monkeypatch, capsys, content, line):
+@pytest.mark.parametrize("content", ["x = 1\ny = (\n\nz = 2\n", "import os\nimport no_such_mod_xyz\n"])
+def test_broken_settings_file_is_one_message_with_file_and_line_once(env, monkeypatch, capsys, content):
     root = _dataset(env / "videos", 3)
     broken = env / "broken_local.py"
     broken.write_text(content)
@@ -99,7 +99,7 @@ def test_broken_settings_file_is_one_message_with_file_and_line_once(env, monkey
     assert run_tracker.main(["evaltest_pkg.reliability", "echo", "--dataset", f"folder:{root}", "--threads", "0"]) == 2
     captured = capsys.readouterr()
     assert captured.err.count(str(broken)) == 1 and "Traceback" not in captured.err
-    assert f"{broken}, line {line or ''}" in captured.err
+    assert f"{broken}, line 2:" in captured.err  # the unclosed bracket / the failing import
     assert "[1/" not in captured.out and _inits(env) == []
 
 
