@@ -19,7 +19,7 @@ from pathlib import Path
 from ltr.admin.cli import cli_main
 from pytracking.evaluation.datasets import get_dataset
 from pytracking.evaluation.environment import env_settings, tracking_settings_check
-from pytracking.evaluation.preflight import preflight
+from pytracking.evaluation.preflight import check_tracker, preflight
 from pytracking.evaluation.running import DEFAULT_TORCH_THREADS, parse_shard, run_dataset
 from pytracking.evaluation.tracker import Tracker
 
@@ -102,16 +102,18 @@ def main(argv: SequenceABC[str] | None = None) -> int:
     Errors a user can fix are printed once as one message with exit code 2 (:func:`ltr.admin.cli.cli_main`)."""
     args = build_parser().parse_args(argv)
     settings = env_settings()  # a broken settings file is reported here, once, before any sequence starts
+    results_path = None
+    if args.max_frames is not None:  # partial runs must never pass for finished results (skip-existing)
+        results_path = Path(settings.results_path) / f"first_{args.max_frames}_frames"
+    tracker = Tracker(args.tracker_name, args.tracker_param, args.runid, results_path=results_path)
+    check_tracker(tracker)  # names, parameters and network first: cheap, and wrong names are the usual typo
     dataset = get_dataset(args.dataset, sequences=args.sequence, allow_missing=args.allow_missing)
     if not dataset:
         raise ValueError(f"no sequences to run in dataset {args.dataset!r}")
-    results_path = None
-    if args.max_frames is not None:  # partial runs must never pass for finished results (skip-existing)
+    if args.max_frames is not None:
         for seq in dataset:
             seq.frames = seq.frames[: args.max_frames]
-        results_path = Path(settings.results_path) / f"first_{args.max_frames}_frames"
-    tracker = Tracker(args.tracker_name, args.tracker_param, args.runid, results_path=results_path)
-    sequences = preflight([tracker], dataset, allow_missing=args.allow_missing)
+    sequences = preflight([tracker], dataset, allow_missing=args.allow_missing, check_trackers=False)
     if not sequences:
         raise ValueError(f"no sequences left to run in dataset {args.dataset!r} (all have missing frame files)")
     report = run_dataset(

@@ -224,10 +224,17 @@ def read_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
     p = _resolve(path)
     try:
         return load_checkpoint(p, map_location=map_location)
-    except CheckpointFormatError:
-        pass  # not our format (or pickled objects): try the original implementation's format
-    # (a file of our format that fails its integrity record or holds NaN/Inf is refused: no second reader)
-    return read_legacy_checkpoint(p, map_location=map_location)
+    except CheckpointFormatError as exc:  # not our format (or pickled objects): try the original implementation's
+        ours = exc
+    # (a file of our format that fails its integrity record or holds NaN/Inf is refused above: no second reader)
+    try:
+        return read_legacy_checkpoint(p, map_location=map_location)
+    except CheckpointError as exc:
+        if "cannot read legacy checkpoint" not in str(exc):
+            raise
+        raise CheckpointError(f"{p} is not a readable network checkpoint, neither in this project's format "
+                              f"({str(ours).split(': ', 1)[-1]}) nor in the original implementation's "
+                              f"({str(exc).split(': ', 1)[-1]}); the file is damaged or of another kind") from None
 
 
 def load_network(path: str | os.PathLike, *, map_location: Any = "cpu", strict: bool = True,

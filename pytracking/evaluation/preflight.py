@@ -105,10 +105,11 @@ def check_results_dir(tracker: Tracker) -> Path:
 
 
 def preflight(trackers: Iterable[Tracker], sequences: Iterable[Sequence], allow_missing: bool = False,
-              log: Callable[[str], None] = print) -> list[Sequence]:
-    """All up-front checks (module docstring); returns the sequences to run."""
+              log: Callable[[str], None] = print, check_trackers: bool = True) -> list[Sequence]:
+    """All up-front checks (module docstring); returns the sequences to run. ``check_trackers=False`` skips
+    :func:`check_tracker` for callers that ran it already."""
     trackers = list(trackers)
-    for tracker in trackers:
+    for tracker in trackers if check_trackers else ():
         check_tracker(tracker)
     kept = check_frames(sequences, allow_missing=allow_missing, log=log)
     for tracker in trackers:
