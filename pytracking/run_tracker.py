@@ -3,10 +3,11 @@
     python pytracking/run_tracker.py atom default --dataset otb
     python -m pytracking.run_tracker atom default --dataset otb --sequence Couple --debug 1
     python pytracking/run_tracker.py atom synthetic --dataset synthetic --threads 2 --shard 1/2
+    python pytracking/run_tracker.py --list          # trackers and their parameter sets
 
 Results go to ``<results_path>/<tracker>/<param>[_<runid:03d>]/<seq>.txt`` (see ``pytracking/evaluation/README.md``).
 Exit status: 0 when every sequence was tracked or already done, 1 if any sequence failed, 2 on usage errors
-(unknown dataset/sequence, missing benchmark files).
+(unknown tracker/parameter set/dataset/sequence, missing benchmark files).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ltr.admin.cli import cli_main
 from pytracking.evaluation.datasets import get_dataset
 from pytracking.evaluation.environment import env_settings, tracking_settings_check
 from pytracking.evaluation.preflight import check_tracker, preflight
+from pytracking.evaluation.registry import format_available
 from pytracking.evaluation.running import DEFAULT_TORCH_THREADS, parse_shard, run_dataset
 from pytracking.evaluation.tracker import Tracker
 
@@ -68,8 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_tracker.py", description="Run a tracker on a tracking dataset and save the result files."
     )
-    parser.add_argument("tracker_name", help="tracker, e.g. atom (pytracking/tracker/<name>)")
-    parser.add_argument("tracker_param", help="parameter set, e.g. default (pytracking/parameter/<name>/<param>.py)")
+    parser.add_argument("tracker_name", nargs="?", help="tracker, e.g. atom (pytracking/tracker/<name>)")
+    parser.add_argument("tracker_param", nargs="?",
+                        help="parameter set, e.g. default (pytracking/parameter/<name>/<param>.py)")
+    parser.add_argument("--list", action="store_true", help="list the trackers and their parameter sets, then exit")
     parser.add_argument("--runid", type=int, default=None, help="run id: results go to <param>_<runid:03d>")
     parser.add_argument("--dataset", "--dataset_name", default="otb",
                         help="dataset: otb, nfs, uav, uav10fps, lasot, got10k_test, got10k_val, trackingnet, vot, "
@@ -100,7 +104,13 @@ def main(argv: SequenceABC[str] | None = None) -> int:
     """Parse ``argv``, check everything up front (settings, names, network, frames, results folder), then track.
 
     Errors a user can fix are printed once as one message with exit code 2 (:func:`ltr.admin.cli.cli_main`)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list:
+        print("trackers (parameter sets):\n" + format_available())
+        return 0
+    if args.tracker_name is None or args.tracker_param is None:
+        parser.error("give a tracker and a parameter set (e.g. `atom default`), or --list")
     settings = env_settings()  # a broken settings file is reported here, once, before any sequence starts
     results_path = None
     if args.max_frames is not None:  # partial runs must never pass for finished results (skip-existing)

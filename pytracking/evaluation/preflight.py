@@ -4,7 +4,8 @@ Why: a missing network, an unknown parameter set or a missing frame otherwise fa
 traceback each, possibly in worker processes, after hours of work on the others). Here each problem is reported once,
 as one :class:`~ltr.admin.errors.UserError` naming the file, the setting or the name (with what exists instead):
 
-- tracker and parameter names (:func:`check_tracker`), which also builds the parameters;
+- tracker and parameter names (:func:`check_tracker`, with the tracker registry's discovery), which also builds
+  the parameters;
 - every network file the parameters name (``net_path`` on the parameters, their ``features`` or ``net``): it exists
   (searched as the tracker would: as given, then under the ``network_path`` setting), is readable and is a network
   checkpoint whose weights pass the integrity and finiteness checks (:func:`ltr.admin.loading.verify_network_file`);
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ltr.admin.output_dirs import ensure_output_dir
+from pytracking.evaluation import registry
 from pytracking.evaluation.data import MissingSequencesError, Sequence
 from pytracking.evaluation.tracker import Tracker
 
@@ -47,7 +49,9 @@ def network_paths(params: Any) -> list[str]:
 
 
 def check_tracker(tracker: Tracker) -> Any:
-    """Resolve the tracker class and its parameters (names checked, networks found and verified); returns params."""
+    """Resolve the tracker class and its parameters (names checked against the tracker registry, networks found and
+    verified); returns the parameters."""
+    registry.check_tracker(tracker.name, tracker.parameter_name)
     tracker.tracker_class()
     params = tracker.get_parameters()
     paths = network_paths(params)

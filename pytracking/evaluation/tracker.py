@@ -32,8 +32,8 @@ from pytracking.evaluation.data import Sequence
 from pytracking.evaluation.results_io import results_dir_for, save_sequence_result
 from pytracking.tracker.base.boxes import BoxGuard, InitBoxError
 
-__all__ = ["Tracker", "UnknownTrackerError", "available_trackers", "trackerlist", "make_visdom", "display_available",
-           "as_box", "fps"]
+__all__ = ["Tracker", "TrackerModuleNotFoundError", "trackerlist", "make_visdom", "display_available", "as_box",
+           "fps"]
 
 PathLike = str | Path
 
@@ -90,35 +90,17 @@ def make_visdom(debug: int, visdom_info: dict[str, Any] | None) -> Any | None:
     return module.Visdom(debug=debug, visdom_info=visdom_info)
 
 
-class UnknownTrackerError(UserError, ModuleNotFoundError):
-    """A tracker or parameter-set name that does not exist; the message lists the ones that do."""
-
-
-def available_trackers() -> dict[str, list[str]]:
-    """``{tracker: [parameter sets]}`` of the trackers shipped in ``pytracking/tracker`` / ``pytracking/parameter``.
-
-    Uses the tracker registry (``pytracking.evaluation.registry.available_trackers``) when it exists.
-    """
-    try:
-        from pytracking.evaluation.registry import available_trackers as discover  # type: ignore[attr-defined]
-    except ImportError:
-        discover = None
-    if discover is not None:
-        return discover()
-    root = Path(__file__).resolve().parents[1]
-    found: dict[str, list[str]] = {}
-    for pkg in sorted((root / "tracker").iterdir()):
-        if pkg.is_dir() and (pkg / "__init__.py").is_file() and not pkg.name.startswith(("_", "base")):
-            params = root / "parameter" / pkg.name
-            found[pkg.name] = sorted(f.stem for f in params.glob("*.py") if not f.stem.startswith("_"))
-    return found
+class TrackerModuleNotFoundError(UserError, ModuleNotFoundError):
+    """A tracker or parameter-set module that does not exist; the message lists the ones that do (from the tracker
+    registry, :mod:`pytracking.evaluation.registry`)."""
 
 
 def _available_text(name: str | None = None) -> str:
-    known = available_trackers()
+    from pytracking.evaluation.registry import available_trackers, format_available
+
     if name is None:
-        return "available trackers: " + (", ".join(known) or "none")
-    return f"available parameter sets of '{name}': " + (", ".join(known.get(name, [])) or "none")
+        return "available trackers and parameter sets:\n" + format_available()
+    return f"available parameter sets of '{name}': " + (", ".join(available_trackers().get(name, [])) or "none")
 
 
 def _resolve_tracker_class(name: str, tracker_class: type | str | None) -> type:
@@ -144,7 +126,7 @@ def _import_module(module_name: str, missing_message: str) -> Any:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            raise UnknownTrackerError(missing_message, name=exc.name) from exc
+            raise TrackerModuleNotFoundError(missing_message, name=exc.name) from exc
         raise
 
 

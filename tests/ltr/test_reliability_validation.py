@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from ltr.admin.settings_errors import MissingSettingError
-from ltr.train_settings.bbreg import atom as atom_settings
+from ltr.trainers.pipelines import atom as atom_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,8 +46,8 @@ class _Names:
 
 
 def _settings(**kw):
-    return SimpleNamespace(got10k_val_split=atom_settings.DEFAULTS["got10k_val_split"], val_holdout_fraction=0.02,
-                           env=_Env(), **kw)
+    return SimpleNamespace(got10k_val_split=atom_settings.AtomTrainingParams.got10k_val_split,
+                           val_holdout_fraction=0.02, env=_Env(), **kw)
 
 
 def test_holdout_is_deterministic_disjoint_and_announced(caplog):
