@@ -88,3 +88,42 @@ def test_run_video_with_box_outside_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "clip.avi: initial box [5000, 5000, 40, 60] lies entirely outside the 64x48 image" in err
     assert "Traceback" not in err
+
+
+def test_run_vot_applies_the_same_box_contract(tmp_path):
+    from collections import namedtuple
+    from types import SimpleNamespace
+
+    from evaltest_fixtures import make_sequence
+
+    from pytracking import run_vot
+
+    rect = namedtuple("Rectangle", ["x", "y", "width", "height"])
+    seq_dir = make_sequence(tmp_path, "s", 6, (255, 0, 0))  # 48x32 frames
+    frames = sorted(str(p) for p in (seq_dir / "img").glob("*.png"))
+
+    def fake_vot(region):
+        reports = []
+
+        class VOT:
+            def __init__(self, region_format):
+                self._frames = list(frames)
+
+            def region(self):
+                return region
+
+            def frame(self):
+                return self._frames.pop(0) if self._frames else None
+
+            def report(self, r, confidence=None):
+                reports.append(tuple(r))
+
+        return SimpleNamespace(VOT=VOT, Rectangle=rect), reports
+
+    module, _ = fake_vot(rect(500, 500, 10, 10))
+    with pytest.raises(InitBoxError, match=r"VOT sequence: initial box \[500, 500, 10, 10\] lies entirely outside"):
+        run_vot.run_vot("evaltest_pkg.reliability", "echo", vot_module=module)
+    module, reports = fake_vot(rect(30, 10, 10, 10))
+    run_vot.run_vot("evaltest_pkg.reliability", "drift", vot_module=module)  # +30 px and +40 px size per frame
+    for x, y, w, h in reports:
+        assert x < 48 and x + w > 0 and y < 32 and y + h > 0 and 1 <= w <= 48 and 1 <= h <= 32
