@@ -23,10 +23,12 @@ if not __package__:  # started as a script: a Python without the project's packa
 
     require_project_env(__file__)
 
+from ltr.admin.cli import cli_main
 from ltr.admin.cli_flags import ALIAS_NOTE, add_flag_aliases
 from pytracking.analysis.conventions import CONVENTIONS
 from pytracking.analysis.sweep import SweepError, run_sweep
 from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
+from pytracking.evaluation.environment import tracking_settings_check
 from pytracking.evaluation.running import parse_shard
 from pytracking.run_tracker import DATASET_ALIASES, add_allow_missing_argument
 
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     return add_flag_aliases(p, DATASET_ALIASES)
 
 
+@cli_main("run_sweep", check=tracking_settings_check)
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

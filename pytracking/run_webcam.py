@@ -19,7 +19,9 @@ if not __package__:  # started as a script: a Python without the project's packa
 
     require_project_env(__file__)
 
+from ltr.admin.cli import cli_main
 from ltr.admin.cli_flags import add_flag_aliases
+from pytracking.evaluation.environment import tracking_settings_check
 from pytracking.evaluation.registry import UnknownTrackerError, check_tracker
 from pytracking.evaluation.tracker import Tracker, fps
 from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
@@ -40,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     return add_flag_aliases(parser)
 
 
+@cli_main("run_webcam", check=tracking_settings_check)
 def main(argv: SequenceABC[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ltr.admin.checkpoint_retention import DEFAULT_KEEP_EVERY, DEFAULT_KEEP_LAST
 from ltr.admin.distributed import DistInfo
+from ltr.admin.errors import UserError
 from pytracking.utils.params import Params
 
 __all__ = ["Settings", "TrainingParams", "TrainingSetupError", "apply_training_params"]
@@ -27,7 +28,7 @@ __all__ = ["Settings", "TrainingParams", "TrainingSetupError", "apply_training_p
 T = TypeVar("T", bound="TrainingParams")
 
 
-class TrainingSetupError(RuntimeError):
+class TrainingSetupError(UserError, RuntimeError):
     """A training setup cannot start (missing data, weights, bad option); the message lists every problem."""
 
 

@@ -36,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from ltr.admin.atomic_io import atomic_write_text
+from ltr.admin.errors import UserError
 from pytracking.utils.params import Params
 
 __all__ = [
@@ -56,7 +57,7 @@ _NETWORK_ENV = "PYTRACKING_NETWORK_PATH"
 _SUFFIXES = (".pth.tar", ".pth", ".pt", ".tar", ".ckpt")
 
 
-class SweepError(RuntimeError):
+class SweepError(UserError, RuntimeError):
     """The sweep cannot proceed (no checkpoint matches, folder collisions, results of another checkpoint)."""
 
 
