@@ -279,6 +279,7 @@ class ATOM(BaseTracker):
                                    self.generator).to(self.device)
 
         if self.closed_form_iou is not None:
+            self.closed_form_iou.split_over_two_threads(self.options.iounet_split_fc and torch.get_num_threads() >= 2)
             modulated: dict[int, list] = {}
 
             def iou_and_grad(bb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

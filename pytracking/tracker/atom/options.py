@@ -23,6 +23,11 @@ Options (name = default: meaning):
 * ``_feature_window = False``: multiply the classifier features by a centred 2-D Hann window of the feature-map size
   before the projection (first-frame samples and every test sample).
 
+Speed (same results up to float32 rounding, on by default):
+
+* ``iounet_split_fc = True``: with two or more intra-op threads, the IoU-Net head's fully connected products in box
+  refinement run as two half products on two threads (ten-row products that the BLAS library barely parallelises).
+
 Box refinement options (``box_refinement_space``, ``box_refinement_step_decay``, ``box_refinement_step_length`` as a
 ``(pos, size)`` pair) live in :class:`pytracking.tracker.atom.iounet.BoxRefinementParams`; ``CG_forgetting_rate`` is
 read by the classifier (forget factor ``(1 - learning_rate) ** CG_forgetting_rate``).
@@ -51,6 +56,7 @@ class AtomOptions:
     use_clipped_window: bool = False
     effective_search_area: float | None = None
     _feature_window: bool = False
+    iounet_split_fc: bool = True
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
