@@ -350,3 +350,51 @@ def test_clipped_output_window_in_tracker(tracked_with_options):
     padded = [w1[0]] * 29 + w1 + [w1[-1]] * 29
     rolled = torch.tensor(padded[144:] + padded[:144])
     torch.testing.assert_close(tracker.output_window, rolled.reshape(-1, 1) * rolled.reshape(1, -1))
+
+
+# ---------------------------------------------------------------------- an original-style parameter file
+def test_original_style_parameter_file_runs_with_every_option(shared_data):
+    import importlib.util
+    from pathlib import Path
+
+    import cv2
+
+    from ltr.models.bbreg.atom import atom_resnet18
+    from pytracking.features.extractors import ATOMResNet18
+    from pytracking.libs.optimization import GradientDescentL2
+    from pytracking.tracker.atom.atom import ATOM
+
+    path = Path(__file__).parent / "fixtures" / "atom_original_style.py"
+    spec = importlib.util.spec_from_file_location("atom_original_style", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    params = module.parameters()
+    params.use_gpu = False
+    torch.manual_seed(0)
+    params.features = ATOMResNet18(net=atom_resnet18(backbone_pretrained=False).eval(),
+                                   fparams=params.features.fparams, channels_last=True)
+    seq = shared_data / "otb" / "Crossing"
+    ims = [cv2.cvtColor(cv2.imread(str(seq / "img" / f"{i:04d}.jpg"), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+           for i in (1, 2, 3)]
+    tracker = ATOM(params)
+    tracker.initialize(ims[0], {"init_bbox": [205.0, 151.0, 17.0, 50.0]})
+    boxes = [tracker.track(im)["target_bbox"] for im in ims[1:]]
+    assert all(math.isfinite(v) for b in boxes for v in b) and all(b[2] > 0 and b[3] > 0 for b in boxes)
+    # every setting reached the tracker with the original's meaning
+    bp = tracker.box_params
+    assert (bp.box_refinement_space, bp.box_refinement_step_length, bp.box_refinement_step_decay) == (
+        "relative", (1.0, 0.5), 0.8)
+    o = tracker.options
+    assert o.iounet_augmentation and o.iounet_not_use_reference and o.feature_window and o.fixed_projection
+    assert isinstance(tracker.classifier.filter_optimizer, GradientDescentL2)
+    assert (tracker.classifier.filter_optimizer.step_length, tracker.classifier.filter_optimizer.momentum) == (1e-4, 0.9)
+    # projection fixed at its PCA initialisation: orthonormal rows
+    pm = tracker.classifier.projection_matrix.reshape(64, -1)
+    torch.testing.assert_close(pm @ pm.t(), torch.eye(64), atol=1e-4, rtol=0)
+    w = hann_centred(196)  # 224 * 3.5 / 4 = 196 (difference 28, even)
+    padded = torch.tensor([w[0]] * 14 + w + [w[-1]] * 14)
+    rolled = torch.roll(padded, -112)
+    torch.testing.assert_close(tracker.output_window, rolled.reshape(-1, 1) * rolled.reshape(1, -1))
+    t0 = tracker.target_feat[0]
+    torch.testing.assert_close(t0, t0.flatten()[0].expand_as(t0))  # constant reference vectors
+    assert tracker.loc_params.displacement_scale == 0.7  # the original's spelling 'dispalcement_scale'
