@@ -398,3 +398,39 @@ def test_original_style_parameter_file_runs_with_every_option(shared_data):
     t0 = tracker.target_feat[0]
     torch.testing.assert_close(t0, t0.flatten()[0].expand_as(t0))  # constant reference vectors
     assert tracker.loc_params.displacement_scale == 0.7  # the original's spelling 'dispalcement_scale'
+
+
+def test_split_refinement_matches_plain_refinement_on_two_threads(shared_data):
+    """The two-thread refinement (one intra-op thread per step, split head products) against the plain path."""
+    import cv2
+
+    from ltr.models.bbreg.atom import atom_resnet18
+    from pytracking.features.extractors import ATOMResNet18
+    from pytracking.parameter.atom.default import base_parameters
+    from pytracking.tracker.atom.atom import ATOM
+
+    seq = shared_data / "otb" / "Crossing"
+    ims = [cv2.cvtColor(cv2.imread(str(seq / "img" / f"{i:04d}.jpg"), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+           for i in (1, 2, 3)]
+    torch.manual_seed(0)
+    net = atom_resnet18(backbone_pretrained=False).eval()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        results = []
+        for split in (False, True):
+            params = base_parameters()
+            params.use_gpu = False
+            params.features = ATOMResNet18(net=net, fparams=params.features.fparams, channels_last=True)
+            params.augmentation = {"fliplr": True, "dropout": (2, 0.2)}
+            params.init_CG_iter, params.init_GN_iter = 4, 2
+            params.iounet_split_fc = split
+            params.target_not_found_threshold = -1e9  # always refine
+            tracker = ATOM(params)
+            tracker.initialize(ims[0], {"init_bbox": [205.0, 151.0, 17.0, 50.0]})
+            results.append([tracker.track(im)["target_bbox"] for im in ims[1:]])
+            assert (tracker.closed_form_iou._worker is not None) == split
+            assert torch.get_num_threads() == 2  # restored after refinement
+    finally:
+        torch.set_num_threads(threads)
+    torch.testing.assert_close(torch.tensor(results[1]), torch.tensor(results[0]), rtol=1e-5, atol=1e-3)
