@@ -296,7 +296,7 @@ class ATOM(BaseTracker):
 
         split = False
         if self.closed_form_iou is not None:
-            split = self.options.iounet_split_fc and torch.get_num_threads() >= 2
+            split = self.options.iounet_split_fc and self.device.type == "cpu" and torch.get_num_threads() >= 2
             self.closed_form_iou.split_over_two_threads(split)
             modulated: dict[int, list] = {}
 

@@ -25,8 +25,9 @@ Options (name = default: meaning):
 
 Speed (same results up to float32 rounding, on by default):
 
-* ``iounet_split_fc = True``: with two or more intra-op threads, the IoU-Net head's fully connected products in box
-  refinement run as two half products on two threads (ten-row products that the BLAS library barely parallelises).
+* ``iounet_split_fc = True``: on the CPU with two or more intra-op threads, box refinement runs its steps with one
+  intra-op thread and the IoU-Net head's fully connected products as two half products on two threads (ten-row
+  products that the BLAS library barely parallelises; the test-branch convolutions still use every thread).
 
 Box refinement options (``box_refinement_space``, ``box_refinement_step_decay``, ``box_refinement_step_length`` as a
 ``(pos, size)`` pair) live in :class:`pytracking.tracker.atom.iounet.BoxRefinementParams`; ``CG_forgetting_rate`` is
