@@ -387,7 +387,8 @@ def test_original_style_parameter_file_runs_with_every_option(shared_data):
     o = tracker.options
     assert o.iounet_augmentation and o.iounet_not_use_reference and o.feature_window and o.fixed_projection
     assert isinstance(tracker.classifier.filter_optimizer, GradientDescentL2)
-    assert (tracker.classifier.filter_optimizer.step_length, tracker.classifier.filter_optimizer.momentum) == (1e-4, 0.9)
+    gd = tracker.classifier.filter_optimizer
+    assert (gd.step_length, gd.momentum) == (1e-4, 0.9)
     # projection fixed at its PCA initialisation: orthonormal rows
     pm = tracker.classifier.projection_matrix.reshape(64, -1)
     torch.testing.assert_close(pm @ pm.t(), torch.eye(64), atol=1e-4, rtol=0)
