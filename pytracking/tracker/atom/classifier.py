@@ -15,8 +15,8 @@ from pytracking.libs.optimization import ConjugateGradient, GaussNewtonCG, Gradi
 from pytracking.libs.tensorlist import TensorList
 from pytracking.tracker.atom.memory import SampleMemory
 from pytracking.tracker.atom.optim import Activation, ConvProblem, FactorizedConvProblem
-from pytracking.tracker.atom.options import AtomOptions
-from pytracking.utils.params import FeatureParams, TrackerParams
+from pytracking.tracker.atom.options import check_options, fixed_projection
+from pytracking.tracker.atom.params import AtomFeatureParams, AtomParams
 
 __all__ = ["OnlineClassifier", "direction_forget_factor"]
 
@@ -40,24 +40,22 @@ class OnlineClassifier:
             in training only; scores at test time are the raw filter response, as published).
         generator: source of the random initialisation (CPU generator).
         debug: record losses, CG residuals and gradient magnitudes (for plots); never changes results.
-        options: optimiser choice and projection-matrix options (:class:`~pytracking.tracker.atom.options.AtomOptions`).
     """
 
-    def __init__(self, params: TrackerParams, fparams: FeatureParams, projection_activation: Activation,
-                 response_activation: Activation, generator: torch.Generator, debug: bool = False,
-                 options: AtomOptions | None = None) -> None:
+    def __init__(self, params: AtomParams, fparams: AtomFeatureParams, projection_activation: Activation,
+                 response_activation: Activation, generator: torch.Generator, debug: bool = False) -> None:
+        check_options(params)
         self.params = params
-        self.options = options if options is not None else AtomOptions()
         self.fparams = fparams
         self.projection_activation = projection_activation
         self.response_activation = response_activation
         self.generator = generator
         self.debug = debug
-        self.filter_reg = float(fparams.get("filter_reg"))
+        self.filter_reg = float(fparams.filter_reg)
         self.projection_matrix: torch.Tensor | None = None
         self.filter: torch.Tensor | None = None
-        self.memory = SampleMemory(params.get("sample_memory_size", 250), fparams.get("learning_rate"),
-                                   fparams.get("init_samples_minimum_weight", None))
+        self.memory = SampleMemory(params.sample_memory_size, fparams.learning_rate,
+                                   fparams.init_samples_minimum_weight)
         self.filter_optimizer: ConjugateGradient | GradientDescentL2 | None = None
         self.losses: list[float] = []
         self.residuals: list[float] = []
@@ -65,10 +63,10 @@ class OnlineClassifier:
 
     # ------------------------------------------------------------------ initialisation
     def _init_projection(self, x: torch.Tensor) -> torch.Tensor | None:
-        if not self.options.use_projection_matrix:
+        if not self.params.use_projection_matrix:
             return None  # classify the raw features
-        method = self.params.get("proj_init_method", "randn")
-        dim_out, dim_in = int(self.fparams.get("compressed_dim")), x.shape[1]
+        method = self.params.proj_init_method
+        dim_out, dim_in = int(self.fparams.compressed_dim), x.shape[1]
         if method == "randn":
             p = torch.randn(dim_out, dim_in, 1, 1, generator=self.generator) / math.sqrt(dim_in)
             return p.to(x.device)
@@ -81,8 +79,8 @@ class OnlineClassifier:
         raise ValueError(f"unknown proj_init_method {method!r} (expected 'randn' or 'pca')")
 
     def _init_filter(self, dim: int, device: torch.device) -> torch.Tensor:
-        k = int(self.fparams.get("filter_size"))
-        method = self.params.get("filter_init_method", "randn")
+        k = int(self.fparams.filter_size)
+        method = self.params.filter_init_method
         shape = (1, dim, k, k)
         if method == "zeros":
             return torch.zeros(shape, device=device)
@@ -92,10 +90,10 @@ class OnlineClassifier:
         raise ValueError(f"unknown filter_init_method {method!r} (expected 'randn' or 'zeros')")
 
     def _optimizer(self, problem, variable: TensorList, gauss_newton: type[ConjugateGradient], **cg_options):
-        """The configured optimiser (``optimizer`` option) on ``problem``."""
-        o = self.options
-        if o.optimizer == "GradientDescentL2":
-            return GradientDescentL2(problem, variable, float(o.optimizer_step_length), float(o.optimizer_momentum),
+        """The configured optimiser (``optimizer`` parameter) on ``problem``."""
+        p = self.params
+        if p.optimizer == "GradientDescentL2":
+            return GradientDescentL2(problem, variable, float(p.optimizer_step_length), float(p.optimizer_momentum),
                                      debug=self.debug)
         return gauss_newton(problem, variable, debug=self.debug, **cg_options)
 
@@ -120,12 +118,12 @@ class OnlineClassifier:
         self.projection_matrix = self._init_projection(init_samples)
         dim = init_samples.shape[1] if self.projection_matrix is None else self.projection_matrix.shape[0]
         self.filter = self._init_filter(dim, init_samples.device)
-        closed_form = bool(p.get("closed_form_gauss_newton", True))
-        init_cg, init_gn = int(p.get("init_CG_iter")), int(p.get("init_GN_iter"))
-        if not self.options.fixed_projection:
+        closed_form = bool(p.closed_form_gauss_newton)
+        init_cg, init_gn = int(p.init_CG_iter), int(p.init_GN_iter)
+        if not fixed_projection(p):
             weights = init_samples.new_full((n,), 1.0 / n)
             joint_problem = FactorizedConvProblem(init_samples, init_labels, self.filter_reg,
-                                                  float(self.fparams.get("projection_reg")), weights,
+                                                  float(self.fparams.projection_reg), weights,
                                                   self.projection_activation, self.response_activation)
             joint_problem.use_closed_form = closed_form
             joint_var = TensorList([self.filter, self.projection_matrix])
@@ -138,14 +136,14 @@ class OnlineClassifier:
         conv_problem = ConvProblem(self.memory.samples, self.memory.labels, self.filter_reg, self.memory.weights,
                                    self.response_activation, num_active=lambda: self.memory.num_active)
         conv_problem.use_closed_form = closed_form
-        dff = direction_forget_factor(p.get("CG_forgetting_rate", None), float(self.fparams.get("learning_rate")))
+        dff = direction_forget_factor(p.CG_forgetting_rate, float(self.fparams.learning_rate))
         self.filter_optimizer = self._optimizer(conv_problem, TensorList([self.filter]), ConjugateGradient,
-                                                fletcher_reeves=bool(p.get("fletcher_reeves", False)),
-                                                standard_alpha=bool(p.get("standard_alpha", True)),
+                                                fletcher_reeves=bool(p.fletcher_reeves),
+                                                standard_alpha=bool(p.standard_alpha),
                                                 direction_forget_factor=dff)
-        if self.options.fixed_projection:
+        if fixed_projection(p):
             self.run(init_cg)  # the filter-only problem on the first-frame samples
-        self.run(int(p.get("post_init_CG_iter", 0)))
+        self.run(int(p.post_init_CG_iter))
 
     # ------------------------------------------------------------------ use
     def project(self, x: torch.Tensor) -> torch.Tensor:

@@ -15,9 +15,9 @@ from pytracking.tracker.atom import iounet as bbreg
 from pytracking.tracker.atom.classifier import OnlineClassifier, direction_forget_factor
 from pytracking.tracker.atom.init_samples import build_transforms, iounet_reference_shifts
 from pytracking.tracker.atom.optim import Activation
-from pytracking.tracker.atom.options import AtomOptions
+from pytracking.tracker.atom.options import check_options, fixed_projection
+from pytracking.tracker.atom.params import AtomFeatureParams, AtomParams
 from pytracking.tracker.atom.scores import clipped_output_window, effective_window_size
-from pytracking.utils.params import FeatureParams, TrackerParams
 
 
 # ---------------------------------------------------------------------- box refinement: step decay and spaces
@@ -139,15 +139,20 @@ def tiny_problem(seed=0):
     return x, y
 
 
-def make_classifier(options, response="none", **param_overrides):
-    p = TrackerParams()
+def options(**values) -> AtomParams:
+    p = AtomParams()
+    for k, v in values.items():
+        setattr(p, k, v)
+    return p
+
+
+def make_classifier(p: AtomParams, response="none", **param_overrides):
     p.init_CG_iter, p.init_GN_iter, p.sample_memory_size = 2, 1, 10
     p.fletcher_reeves, p.standard_alpha = False, True
     for k, v in param_overrides.items():
         setattr(p, k, v)
-    fp = FeatureParams(filter_reg=0.1, projection_reg=0.01, compressed_dim=2, filter_size=3, learning_rate=0.01)
-    return OnlineClassifier(p, fp, Activation("none"), Activation(response), torch.Generator().manual_seed(7),
-                            options=options)
+    fp = AtomFeatureParams(filter_reg=0.1, projection_reg=0.01, compressed_dim=2, filter_size=3, learning_rate=0.01)
+    return OnlineClassifier(p, fp, Activation("none"), Activation(response), torch.Generator().manual_seed(7))
 
 
 def initial_draws(dim_in=5, dim_out=2, k=3):
@@ -160,7 +165,7 @@ def initial_draws(dim_in=5, dim_out=2, k=3):
 
 def test_gradient_descent_optimizer_first_frame_and_online():
     x, y = tiny_problem()
-    opts = AtomOptions(optimizer="GradientDescentL2", optimizer_step_length=0.02, optimizer_momentum=0.5)
+    opts = options(optimizer="GradientDescentL2", optimizer_step_length=0.02, optimizer_momentum=0.5)
     c = make_classifier(opts)
     c.initialize(x, y)
 
@@ -185,9 +190,9 @@ def test_gradient_descent_optimizer_first_frame_and_online():
     c.run(1)
     torch.testing.assert_close(c.filter, f - 0.02 * gf, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="optimizer_step_length"):
-        AtomOptions(optimizer="GradientDescentL2")
+        check_options(options(optimizer="GradientDescentL2"))
     with pytest.raises(ValueError, match="optimizer"):
-        AtomOptions(optimizer="Adam")
+        make_classifier(options(optimizer="Adam"))
 
 
 def filter_least_squares(xp, y, w, reg, k):
@@ -205,14 +210,14 @@ def filter_least_squares(xp, y, w, reg, k):
 
 def test_fixed_projection_solves_the_filter_only_problem():
     x, y = tiny_problem(1)
-    c = make_classifier(AtomOptions(update_projection_matrix=False), init_CG_iter=30)
+    c = make_classifier(options(update_projection_matrix=False), init_CG_iter=30)
     c.initialize(x, y)
     _, P = initial_draws()
     assert torch.equal(c.projection_matrix, P)  # never updated
     f = filter_least_squares(F.conv2d(x, P), y, 1 / 3, 0.1, 3)  # 18 unknowns: 30 CG iterations solve it
     torch.testing.assert_close(c.filter.double(), f, rtol=1e-4, atol=1e-5)
 
-    raw = make_classifier(AtomOptions(use_projection_matrix=False), init_CG_iter=60)
+    raw = make_classifier(options(use_projection_matrix=False), init_CG_iter=60)
     raw.initialize(x, y)
     assert raw.projection_matrix is None and raw.filter.shape == (1, 5, 3, 3)
     assert torch.equal(raw.project(x), x)
@@ -225,7 +230,7 @@ def test_cg_forgetting_rate():
     assert direction_forget_factor(2.0, 1.0) == 0.0 and direction_forget_factor(2.0, 1.5) == 0.0
     assert direction_forget_factor(2.0, 0.01) == pytest.approx(0.99 ** 2, rel=1e-12)
     x, y = tiny_problem()
-    c = make_classifier(AtomOptions(), CG_forgetting_rate=3)
+    c = make_classifier(options(), CG_forgetting_rate=3)
     c.initialize(x, y)
     assert c.filter_optimizer.direction_forget_factor == pytest.approx(0.99 ** 3, rel=1e-12)
 
@@ -250,18 +255,18 @@ def test_clipped_window_by_hand():
         clipped_output_window((10, 10), 1.2)
 
 
-def test_options_read_from_params_and_validated():
-    p = TrackerParams()
-    p.iounet_augmentation = True
-    p._feature_window = True
-    p.use_clipped_window = True
-    p.effective_search_area = 4
-    o = AtomOptions.from_params(p)
-    assert o.iounet_augmentation and o.feature_window and o.effective_search_area == 4
-    assert not o.iounet_not_use_reference and o.optimizer == "GaussNewtonCG" and not o.fixed_projection
-    p.effective_search_area = None
-    with pytest.raises(ValueError, match="effective_search_area"):
-        AtomOptions.from_params(p)
+def test_options_defaults_and_checks():
+    p = AtomParams()
+    assert not (p.iounet_augmentation or p.iounet_not_use_reference or p._feature_window or p.use_clipped_window)
+    assert (p.optimizer, p.box_refinement_space, p.CG_forgetting_rate) == ("GaussNewtonCG", "default", None)
+    assert not fixed_projection(p) and fixed_projection(options(update_projection_matrix=False))
+    assert fixed_projection(options(use_projection_matrix=False))
+    check_options(p)
+    for bad, name in (({"use_clipped_window": True}, "effective_search_area"),
+                      ({"box_refinement_space": "log"}, "box_refinement_space"),
+                      ({"feature_window": True}, "_feature_window")):
+        with pytest.raises(ValueError, match=name):
+            check_options(options(**bad))
 
 
 def np_hann2d(h: int, w: int) -> torch.Tensor:
@@ -384,8 +389,9 @@ def test_original_style_parameter_file_runs_with_every_option(shared_data):
     bp = tracker.box_params
     assert (bp.box_refinement_space, bp.box_refinement_step_length, bp.box_refinement_step_decay) == (
         "relative", (1.0, 0.5), 0.8)
-    o = tracker.options
-    assert o.iounet_augmentation and o.iounet_not_use_reference and o.feature_window and o.fixed_projection
+    o = tracker.params
+    assert o.iounet_augmentation and o.iounet_not_use_reference and o._feature_window and fixed_projection(o)
+    assert o.iounet_use_log_scale and not o.feature_window  # the original's never-read names are accepted
     assert isinstance(tracker.classifier.filter_optimizer, GradientDescentL2)
     gd = tracker.classifier.filter_optimizer
     assert (gd.step_length, gd.momentum) == (1e-4, 0.9)
@@ -435,3 +441,23 @@ def test_split_refinement_matches_plain_refinement_on_two_threads(shared_data):
     finally:
         torch.set_num_threads(threads)
     torch.testing.assert_close(torch.tensor(results[1]), torch.tensor(results[0]), rtol=1e-5, atol=1e-3)
+
+
+def test_original_style_file_with_unsupported_names_reports_each():
+    import warnings
+
+    from pytracking.tracker.atom.atom import as_atom_params
+    from pytracking.utils.params import TrackerParams, UnknownParameterError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        legacy = TrackerParams()
+    legacy.search_area_scale = 4
+    legacy.use_hn_fix = True  # names from other trackers' files: not ATOM settings
+    legacy.score_preprocess = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(UnknownParameterError) as info:
+            as_atom_params(legacy)
+    message = str(info.value)
+    assert "'use_hn_fix'" in message and "'score_preprocess'" in message
