@@ -38,7 +38,7 @@ __all__ = [
 
 # Constructor kwargs that would fetch pretrained weights again; the checkpoint's state_dict replaces them anyway, and
 # the original files usually say ``backbone_pretrained=True`` which would otherwise require the ImageNet file.
-LEGACY_NEUTRALISED_KWARGS: dict[str, Any] = {"backbone_pretrained": None}
+LEGACY_NEUTRALISED_KWARGS: dict[str, Any] = {"backbone_pretrained": None, "mae_pretrained_path": None}
 
 # (module, name) pairs that resolve to the real object. All are tensor/storage rebuild helpers or plain containers that
 # do not execute user-controlled code. Storage classes ('...Storage') are resolved by torch.load's own wrapper.

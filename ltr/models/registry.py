@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 # Modules that define registered constructors; imported on demand when a name is looked up.
-BUILTIN_CONSTRUCTOR_MODULES: tuple[str, ...] = ("ltr.models.bbreg.atom",)
+BUILTIN_CONSTRUCTOR_MODULES: tuple[str, ...] = ("ltr.models.bbreg.atom", "ltr.models.tracking.ostrack")
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 
