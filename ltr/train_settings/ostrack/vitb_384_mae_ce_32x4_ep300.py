@@ -1,0 +1,32 @@
+"""OSTrack ViT-B, 384-px search, candidate elimination, as published: ``python ltr/run_training.py ostrack
+vitb_384_mae_ce_32x4_ep300``.
+
+Same as :mod:`ltr.train_settings.ostrack.vitb_256_mae_ce_32x4_ep300` except: template 192 px, search 5x the target at
+384 px, search jitter centre 4.5 / scale 0.5, network ``ostrack_vitb_384_ce`` (24x24 score map).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ltr.train_settings.ostrack.vitb_256_mae_ce_32x4_ep300 import DEFAULTS as DEFAULTS_256
+from ltr.trainers import LTRTrainer
+from ltr.trainers.pipelines.ostrack import run_published
+
+__all__ = ["run", "DEFAULTS"]
+
+DEFAULTS: dict[str, Any] = {
+    **DEFAULTS_256,
+    "description": "OSTrack ViT-B/16 384 with candidate elimination (MAE start, published setup).",
+    "network": "ostrack_vitb_384_ce",
+    "template_sz": 192,
+    "search_factor": 5.0,
+    "search_sz": 384,
+    "center_jitter": {"template": 0.0, "search": 4.5},
+    "scale_jitter": {"template": 0.0, "search": 0.5},
+}
+
+
+def run(settings: Any) -> LTRTrainer:
+    """Train OSTrack-384 with the published setup (plus command-line overrides)."""
+    return run_published(settings, DEFAULTS, "ostrack/vitb_384_mae_ce_32x4_ep300")
