@@ -75,6 +75,23 @@ def test_optimizer_groups_backbone_at_a_tenth_of_the_lr() -> None:
         build_network_from_settings(_net_settings(search_sz=128))
 
 
+def test_published_processing_geometry_256_and_384() -> None:
+    from ltr.train_settings.ostrack.vitb_384_mae_ce_32x4_ep300 import DEFAULTS as DEFAULTS_384
+    from ltr.trainers.pipelines.ostrack import apply_defaults, build_processing
+
+    expected = {256: (128, 4.0, 256, 16, 3.0, 0.25), 384: (192, 5.0, 384, 24, 4.5, 0.5)}
+    for size, defaults in ((256, DEFAULTS_256), (384, DEFAULTS_384)):
+        settings = SimpleNamespace(overrides={})
+        apply_defaults(settings, defaults)
+        train, val = build_processing(settings)
+        for proc in (train, val):
+            got = (proc.output_sz["template"], proc.factor["search"], proc.output_sz["search"], proc.feat_sz,
+                   proc.center_jitter["search"], proc.scale_jitter["search"])
+            assert got == expected[size]
+            assert proc.factor["template"] == 2.0 and proc.center_jitter["template"] == 0.0
+        assert settings.grad_clip_norm == 0.1 and settings.amp is False and settings.lr_step_size == 240
+
+
 class _LongVideo:
     """One 600-frame video, every frame visible; frames are their own indices (no pixels)."""
 
@@ -109,39 +126,66 @@ def test_published_max_gap_gives_search_frames_1_to_199_after_the_template() -> 
 
 
 def _tiny_synthetic(tmp_path: Path, **extra) -> Settings:
+    """ostrack_synthetic's network (ViT width 64, depth 4, 64/128-px crops) on fewer, smaller videos and epochs."""
     env = env_settings(environ={"LTR_WORKSPACE_DIR": str(tmp_path / "ws")}, local_file=tmp_path / "no_local.py")
     s = Settings(module_name="ostrack", script_name="ostrack_synthetic", env=env, device="cpu", seed=0,
                  progress_bar=False, print_interval=1000, use_tensorboard=False)
-    s.network_kwargs = {"template_size": 32, "search_size": 64, "patch_size": 8, "embed_dim": 32, "depth": 3,
-                        "num_heads": 2, "mlp_ratio": 2.0, "drop_path_rate": 0.0, "ce_loc": [1, 2],
-                        "ce_keep_ratio": 0.7, "head_channels": 16}
-    s.template_sz, s.search_sz, s.patch_size = 32, 64, 8
     s.synthetic_num_sequences, s.synthetic_seq_len, s.synthetic_image_size = 50, 24, (96, 128)
-    s.batch_size, s.samples_per_epoch, s.val_samples_per_epoch, s.val_epoch_interval = 8, 64, 16, 100
-    s.ce_start_epoch, s.ce_warm_epochs, s.lr_step_size = 3, 3, 100
+    s.batch_size, s.samples_per_epoch, s.val_samples_per_epoch, s.val_epoch_interval = 8, 128, 16, 100
+    s.ce_start_epoch, s.ce_warm_epochs, s.lr_step_size, s.lr = 4, 4, 100, 2e-3
     for k, v in extra.items():
         setattr(s, k, v)
     return s
 
 
-SYNTHETIC_EPOCHS = 7
-SYNTHETIC_MAX_RATIO = 0.75  # last / first epoch loss
+def _best_constant_focal(settings: Settings, epoch: int) -> float:
+    """Focal loss of the best constant score map on training epoch ``epoch``'s labels (redrawn from the sampler:
+    samples are a function of (seed, epoch, index)), found by a grid search over the constant -- the loss a network
+    reaches by learning only the background level, without localising anything."""
+    from ltr.dataset import SyntheticVideo
+    from ltr.trainers.pipelines.ostrack import build_processing
+
+    proc, _ = build_processing(settings)
+    data = SyntheticVideo(num_sequences=settings.synthetic_num_sequences, seq_len=settings.synthetic_seq_len,
+                          image_size=tuple(settings.synthetic_image_size), seed=settings.synthetic_train_seed)
+    sampler = TrackingSampler([data], [1], samples_per_epoch=settings.samples_per_epoch,
+                              max_gap=settings.max_gap - 1, num_test_frames=1, num_train_frames=1,
+                              processing=proc, frame_sample_mode="causal", seed=settings.seed)
+    sampler.set_epoch(epoch)
+    batches = [torch.stack([sampler[i]["search_label"] for i in range(b, b + settings.batch_size)]).double()
+               for b in range(0, len(sampler), settings.batch_size)]
+    p = torch.linspace(1e-4, 0.5, 5000, dtype=torch.float64)
+    total = torch.zeros_like(p)
+    for labels in batches:  # the loss is normalised per batch, as in training
+        num_pos = float((labels == 1).sum())
+        neg_weight = float(((1 - labels) ** 4)[labels < 1].sum())
+        total += -(num_pos * torch.log(p) * (1 - p) ** 2 + neg_weight * torch.log(1 - p) * p ** 2) / num_pos
+    return float((total / len(batches)).min())
+
+
+SYNTHETIC_EPOCHS = 10
+SYNTHETIC_MAX_FOCAL_RATIO = 0.9  # last-epoch focal loss / best constant map's; measured 0.82 (1.27 vs 1.56)
 
 
 @pytest.mark.slow
 def test_synthetic_training_loss_falls_and_checkpoint_loads(tmp_path) -> None:
-    torch.set_num_threads(2)
+    """The loss falls, and the score map beats every constant map: the network localises the target."""
+    torch.set_num_threads(1)
     settings = _tiny_synthetic(tmp_path, overrides={"epochs": SYNTHETIC_EPOCHS})
     trainer = run_training(settings)
     hist = trainer.stats_history["train"]
     losses = hist["Loss/total"]
     assert sorted(losses) == list(range(1, SYNTHETIC_EPOCHS + 1))
-    assert losses[SYNTHETIC_EPOCHS] < SYNTHETIC_MAX_RATIO * losses[1], losses
-    assert hist["Loss/location"][SYNTHETIC_EPOCHS] < hist["Loss/location"][1]
-    # the keep-rate warm-up reached the network: 1 before epoch 3, the cosine in between, 0.7 from epoch 6
-    assert [round(hist["CE/keep_rate"][e], 6) for e in (1, 2, 3, 4, 6, 7)] == [1.0, 1.0, 1.0, 0.925, 0.7, 0.7]
+    assert losses[SYNTHETIC_EPOCHS] < 0.7 * losses[1], losses
+    baseline = _best_constant_focal(settings, SYNTHETIC_EPOCHS)
+    assert 1.0 < baseline < 2.5
+    assert hist["Loss/location"][SYNTHETIC_EPOCHS] < SYNTHETIC_MAX_FOCAL_RATIO * baseline, (hist["Loss/location"],
+                                                                                            baseline)
+    # the keep-rate warm-up reached the actor: 1 up to epoch 4, the half cosine, 0.7 from epoch 8
+    assert [round(hist["CE/keep_rate"][e], 6) for e in (1, 4, 5, 6, 8, 10)] == [
+        1.0, 1.0, round(0.7 + 0.15 * (1 + 2 ** -0.5), 6), 0.85, 0.7, 0.7]
     groups = [hist[f"LearningRate/group{i}"][1] for i in (0, 1)]
-    assert groups == pytest.approx([1e-3, 1e-3])  # synthetic: backbone factor 1
+    assert groups == pytest.approx([2e-3, 2e-3])  # synthetic: backbone factor 1
     ckdir = tmp_path / "ws" / "checkpoints" / "ltr" / "ostrack" / "ostrack_synthetic"
     net, ck = load_network(ckdir)
     assert ck["epoch"] == SYNTHETIC_EPOCHS and ck["constructor"]["name"] == "ostrack"
