@@ -56,25 +56,25 @@ class LTRTrainer(BaseTrainer):
     ``settings.print_interval`` iterations, a tqdm bar is shown when stdout is a terminal, and per-epoch averages of
     every stat plus each param group's learning rate go to TensorBoard (rank 0 only).
 
-    Optional, from ``settings``: ``grad_clip_norm`` (clip the global gradient L2 norm before each step; None = off),
-    ``amp`` (autocast + gradient scaling, CUDA only; off by default). Before each pass the actor's
-    ``set_epoch(epoch)`` is called when it has one.
+    Optional step behaviour (keyword arguments, so a pipeline passes its own declared settings): ``grad_clip_norm``
+    clips the global gradient L2 norm before each step (None = off); ``amp`` runs the actor under autocast with
+    gradient scaling, on CUDA only (ignored with a warning elsewhere). Before each pass the actor's
+    ``set_epoch(epoch)`` is called when it has one (e.g. a warm-up schedule).
     """
 
     def __init__(self, actor: Any, loaders: Sequence[Any], optimizer: torch.optim.Optimizer, settings: Any,
-                 lr_scheduler: Any = None) -> None:
+                 lr_scheduler: Any = None, *, grad_clip_norm: float | None = None, amp: bool = False) -> None:
         super().__init__(actor, loaders, optimizer, settings, lr_scheduler)
         self.meters: dict[str, OrderedDict[str, AverageMeter]] = {}
         self.tensorboard: TensorboardWriter | None = None
         if self.is_main and getattr(settings, "use_tensorboard", True) and getattr(settings, "env", None) is not None:
             self.tensorboard = TensorboardWriter(settings.tensorboard_dir)
         self.visdom = visdom_logger_from_settings(settings) if self.is_main else None  # --visdom: live curves
-        clip = getattr(settings, "grad_clip_norm", None)
-        self.grad_clip_norm: float | None = float(clip) if clip else None
-        self.amp = bool(getattr(settings, "amp", False))
+        self.grad_clip_norm: float | None = float(grad_clip_norm) if grad_clip_norm else None
+        self.amp = bool(amp)
         if self.amp and self.device.type != "cuda":
-            logger.warning("settings.amp is set but the device is %s: mixed precision runs on CUDA only, training "
-                           "in float32", self.device)
+            logger.warning("amp requested but the device is %s: mixed precision runs on CUDA only, training in "
+                           "float32", self.device)
             self.amp = False
         self.grad_scaler = torch.amp.GradScaler("cuda") if self.amp else None
 
@@ -151,8 +151,8 @@ class LTRTrainer(BaseTrainer):
                 bar.close()
 
     def optimizer_step(self, loss: torch.Tensor) -> None:
-        """Backward and step; ``settings.grad_clip_norm`` clips the global L2 norm of all gradients first, and with
-        ``settings.amp`` (CUDA only) the loss is scaled by a ``GradScaler`` (gradients unscaled before clipping)."""
+        """Backward and step; ``grad_clip_norm`` clips the global L2 norm of all gradients first, and with ``amp``
+        (CUDA only) the loss is scaled by a ``GradScaler`` (gradients unscaled before clipping)."""
         self.optimizer.zero_grad(set_to_none=True)
         if self.grad_scaler is not None:
             self.grad_scaler.scale(loss).backward()

@@ -173,7 +173,8 @@ def train_ostrack(settings: Any, train_datasets: Sequence[Any], val_datasets: Se
     optimizer = build_optimizer(net, settings)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=int(settings.lr_step_size),
                                                 gamma=float(settings.lr_gamma))
-    trainer = LTRTrainer(actor, [loader_train, loader_val], optimizer, settings, scheduler)
+    trainer = LTRTrainer(actor, [loader_train, loader_val], optimizer, settings, scheduler,
+                         grad_clip_norm=settings.grad_clip_norm, amp=settings.amp)
     trainer.train(int(settings.epochs), load_latest=True, fail_safe=True)
     return trainer
 

@@ -1,4 +1,4 @@
-"""LTRTrainer's optional step settings: gradient-norm clipping, AMP request on CPU, the actor's per-epoch hook."""
+"""LTRTrainer's optional step behaviour: gradient-norm clipping, AMP request on CPU, the actor's per-epoch hook."""
 
 from __future__ import annotations
 
@@ -37,16 +37,16 @@ class _Actor(BaseActor):
         return loss, {"Loss/total": loss.item()}
 
 
-def _trainer(tmp_path, **settings_kwargs) -> tuple[LTRTrainer, nn.Module, _Actor]:
+def _trainer(tmp_path, **step_options) -> tuple[LTRTrainer, nn.Module, _Actor]:
     torch.manual_seed(0)
     net = nn.Linear(3, 1)
     actor = _Actor(net)
     loader = LTRLoader("train", _Data(), training=True, batch_size=4, shuffle=False, seed=1)
     env = SimpleNamespace(workspace_dir=str(tmp_path / "ws"), tensorboard_dir=str(tmp_path / "tb"))
     settings = Settings(module_name="test", script_name="steps", env=env, device="cpu", progress_bar=False,
-                        use_tensorboard=False, print_interval=100, **settings_kwargs)
+                        use_tensorboard=False, print_interval=100)
     opt = torch.optim.SGD(net.parameters(), lr=1.0)
-    return LTRTrainer(actor, [loader], opt, settings), net, actor
+    return LTRTrainer(actor, [loader], opt, settings, **step_options), net, actor
 
 
 def _update(net: nn.Module, before: list[torch.Tensor]) -> torch.Tensor:
