@@ -18,8 +18,12 @@ from ltr.admin.loading import load_network
 from ltr.admin.settings import Settings
 from ltr.data.sampler import TrackingSampler
 from ltr.run_training import run_training
-from ltr.train_settings.ostrack.vitb_256_mae_ce_32x4_ep300 import DEFAULTS as DEFAULTS_256
-from ltr.trainers.pipelines.ostrack import UNUSED_PARAMETERS, build_network_from_settings, build_optimizer
+from ltr.trainers.pipelines.ostrack import (
+    UNUSED_PARAMETERS,
+    OSTrackTrainingParams,
+    build_network_from_settings,
+    build_optimizer,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,13 +80,13 @@ def test_optimizer_groups_backbone_at_a_tenth_of_the_lr() -> None:
 
 
 def test_published_processing_geometry_256_and_384() -> None:
-    from ltr.train_settings.ostrack.vitb_384_mae_ce_32x4_ep300 import DEFAULTS as DEFAULTS_384
-    from ltr.trainers.pipelines.ostrack import apply_defaults, build_processing
+    from ltr.train_settings.ostrack.vitb_384_mae_ce_32x4_ep300 import OSTrack384TrainingParams
+    from ltr.trainers.pipelines.ostrack import apply_params, build_processing
 
     expected = {256: (128, 4.0, 256, 16, 3.0, 0.25), 384: (192, 5.0, 384, 24, 4.5, 0.5)}
-    for size, defaults in ((256, DEFAULTS_256), (384, DEFAULTS_384)):
+    for size, params in ((256, OSTrackTrainingParams), (384, OSTrack384TrainingParams)):
         settings = SimpleNamespace(overrides={})
-        apply_defaults(settings, defaults)
+        apply_params(settings, params)
         train, val = build_processing(settings)
         for proc in (train, val):
             got = (proc.output_sz["template"], proc.factor["search"], proc.output_sz["search"], proc.feat_sz,
@@ -113,7 +117,7 @@ class _LongVideo:
 
 def test_published_max_gap_gives_search_frames_1_to_199_after_the_template() -> None:
     # the pipeline passes max_gap - 1 to the sampler (its window is inclusive, the published MAX_GAP exclusive)
-    sampler = TrackingSampler([_LongVideo()], [1], samples_per_epoch=1, max_gap=DEFAULTS_256["max_gap"] - 1,
+    sampler = TrackingSampler([_LongVideo()], [1], samples_per_epoch=1, max_gap=OSTrackTrainingParams().max_gap - 1,
                               num_test_frames=1, num_train_frames=1, frame_sample_mode="causal")
     rng = np.random.default_rng(0)
     gaps, templates = [], []

@@ -7,26 +7,28 @@ Same as :mod:`ltr.train_settings.ostrack.vitb_256_mae_ce_32x4_ep300` except: tem
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from ltr.train_settings.ostrack.vitb_256_mae_ce_32x4_ep300 import DEFAULTS as DEFAULTS_256
 from ltr.trainers import LTRTrainer
-from ltr.trainers.pipelines.ostrack import run_published
+from ltr.trainers.pipelines.ostrack import OSTrackTrainingParams, run_published
 
-__all__ = ["run", "DEFAULTS"]
+__all__ = ["run", "OSTrack384TrainingParams"]
 
-DEFAULTS: dict[str, Any] = {
-    **DEFAULTS_256,
-    "description": "OSTrack ViT-B/16 384 with candidate elimination (MAE start, published setup).",
-    "network": "ostrack_vitb_384_ce",
-    "template_sz": 192,
-    "search_factor": 5.0,
-    "search_sz": 384,
-    "center_jitter": {"template": 0.0, "search": 4.5},
-    "scale_jitter": {"template": 0.0, "search": 0.5},
-}
+
+@dataclass(eq=False)
+class OSTrack384TrainingParams(OSTrackTrainingParams):
+    """The published 384 setup: only the crop geometry and the network differ from the 256 one."""
+
+    description: str = "OSTrack ViT-B/16 384 with candidate elimination (MAE start, published setup)."
+    network: str = "ostrack_vitb_384_ce"
+    template_sz: int = 192
+    search_factor: float = 5.0
+    search_sz: int = 384
+    center_jitter: dict[str, float] = field(default_factory=lambda: {"template": 0.0, "search": 4.5})
+    scale_jitter: dict[str, float] = field(default_factory=lambda: {"template": 0.0, "search": 0.5})
 
 
 def run(settings: Any) -> LTRTrainer:
     """Train OSTrack-384 with the published setup (plus command-line overrides)."""
-    return run_published(settings, DEFAULTS, "ostrack/vitb_384_mae_ce_32x4_ep300")
+    return run_published(settings, OSTrack384TrainingParams, "ostrack/vitb_384_mae_ce_32x4_ep300")

@@ -2,20 +2,11 @@
 LTRTrainer, with the published optimiser (AdamW, backbone at 0.1x lr, StepLR, gradient clipping) and the CE keep-rate
 warm-up.
 
-A train-settings module (``ltr/train_settings/ostrack/<name>.py``) only declares numbers (a ``DEFAULTS`` dict) and
-calls :func:`run_published` (real datasets) or :func:`run_synthetic` (procedural videos). Every number is an attribute
-of ``settings`` and is stored in each checkpoint.
-
-Settings read here (see the published values in ``ltr/train_settings/ostrack/vitb_256_mae_ce_32x4_ep300.py``):
-network ``network`` (registered constructor) + ``network_kwargs``; ``pretrained`` + ``mae_file`` (MAE ViT-B weights,
-a bare name is looked up in the ``pretrained_networks`` path setting); crops ``template_factor``, ``template_sz``,
-``search_factor``, ``search_sz``, ``patch_size``, ``center_jitter``, ``scale_jitter``; augmentation
-``grayscale_probability``, ``joint_flip_probability``, ``brightness_jitter``, ``flip_probability``,
-``normalize_mean``, ``normalize_std``; sampling ``datasets``, ``dataset_weights``, ``samples_per_epoch``,
-``val_samples_per_epoch``, ``val_epoch_interval``, ``max_gap``; optimisation ``batch_size``, ``num_workers``,
-``epochs``, ``lr``, ``backbone_lr_factor``, ``weight_decay``, ``lr_step_size``, ``lr_gamma``, ``grad_clip_norm``,
-``amp``; objective ``loss_weights``; CE ``ce_start_epoch``, ``ce_warm_epochs``, ``ce_keep_ratio`` (None = no CE
-schedule, e.g. for the network without CE).
+The hyper-parameters are declared once, with the published values (``vitb_256_mae_ce_32x4_ep300``) as defaults, in
+:class:`OSTrackTrainingParams`; a train-settings module (``ltr/train_settings/ostrack/<name>.py``) only states the
+numbers it changes (a subclass with other defaults) and calls :func:`run_published` (real datasets) or
+:func:`run_synthetic` (procedural videos). Every value becomes an attribute of ``settings`` and is stored in each
+checkpoint.
 """
 
 from __future__ import annotations
@@ -23,8 +14,9 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -39,8 +31,9 @@ from ltr.models.backbone.vit import ctr_point_template_mask
 from ltr.models.registry import build_network
 from ltr.trainers import LTRTrainer
 
-__all__ = ["apply_defaults", "build_processing", "build_optimizer", "build_network_from_settings", "train_ostrack",
-           "run_published", "run_synthetic", "UNUSED_PARAMETERS", "DATA_SPECS"]
+__all__ = ["OSTrackTrainingParams", "apply_params", "build_processing", "build_optimizer",
+           "build_network_from_settings", "train_ostrack", "run_published", "run_synthetic", "UNUSED_PARAMETERS",
+           "DATA_SPECS"]
 
 logger = logging.getLogger("ltr.train_settings")
 
@@ -50,20 +43,82 @@ DATA_SPECS = Path(__file__).resolve().parents[2] / "data_specs"
 #: take no part in the forward pass, so they are frozen: DDP would otherwise wait for their gradients forever.
 UNUSED_PARAMETERS = ("backbone.cls_token", "backbone.pos_embed")
 
-# run_training override name -> settings attribute
-_OVERRIDE_KEYS = {"epochs": "epochs", "batch_size": "batch_size", "workers": "num_workers",
-                  "samples_per_epoch": "samples_per_epoch", "datasets": "datasets", "pretrained": "pretrained"}
 _DATASET_SETTING = {"lasot": "lasot_dir", "got10k": "got10k_dir", "trackingnet": "trackingnet_dir",
                     "coco": "coco_dir"}
 
 
-def apply_defaults(settings: Any, defaults: dict[str, Any]) -> None:
-    """Set every default not already set on ``settings``, then the command-line overrides on top."""
-    for key, value in defaults.items():
-        if not hasattr(settings, key):
-            setattr(settings, key, value)
+@dataclass(eq=False)
+class OSTrackTrainingParams:
+    """Hyper-parameters of OSTrack training; the defaults are the published ``vitb_256_mae_ce_32x4_ep300`` setup
+    (OSTrack, ECCV 2022). ``OVERRIDES`` maps ``run_training`` command-line options to the field they set."""
+
+    OVERRIDES: ClassVar[dict[str, str]] = {"epochs": "epochs", "batch_size": "batch_size", "workers": "num_workers",
+                                           "samples_per_epoch": "samples_per_epoch", "datasets": "datasets",
+                                           "pretrained": "pretrained"}
+
+    description: str = "OSTrack ViT-B/16 256 with candidate elimination (MAE start, published setup)."
+    # --- network: a registered constructor and its arguments; MAE weights for the backbone
+    network: str = "ostrack_vitb_256_ce"
+    network_kwargs: dict[str, Any] = field(default_factory=lambda: {"drop_path_rate": 0.1})
+    pretrained: bool = True  # start the backbone from mae_file (False: random weights, tests/experiments only)
+    mae_file: str = "mae_pretrain_vit_base.pth"  # a bare name is looked up in the pretrained_networks folder
+    # --- crops: template 2x the target at 128 px, search 4x at 256 px (token grid 16x16 with 16-px patches)
+    template_factor: float = 2.0
+    template_sz: int = 128
+    search_factor: float = 4.0
+    search_sz: int = 256
+    patch_size: int = 16
+    center_jitter: dict[str, float] = field(default_factory=lambda: {"template": 0.0, "search": 3.0})
+    scale_jitter: dict[str, float] = field(default_factory=lambda: {"template": 0.0, "search": 0.25})
+    # --- augmentation
+    grayscale_probability: float = 0.05  # joint (template and search share the draw)
+    joint_flip_probability: float = 0.5  # joint horizontal flip of the full frames
+    brightness_jitter: float = 0.2  # per image: factor U(0.8, 1.2)
+    flip_probability: float = 0.5  # per image (template and search draw separately)
+    normalize_mean: list[float] = field(default_factory=lambda: [0.485, 0.456, 0.406])
+    normalize_std: list[float] = field(default_factory=lambda: [0.229, 0.224, 0.225])
+    # --- data: readers, splits, sampling (per process: 60,000 pairs per epoch over the published 4 processes)
+    datasets: list[str] = field(default_factory=lambda: ["lasot", "got10k", "coco", "trackingnet"])
+    dataset_weights: list[float] | None = None  # None = equal (published 1:1:1:1)
+    lasot_train_split: str = "train"  # the official protocol split, built in (ltr.dataset.lasot_splits)
+    got10k_train_split: str = str(DATA_SPECS / "got10k_vot_train_split.txt")
+    got10k_val_split: str = str(DATA_SPECS / "got10k_vot_val_split.txt")
+    trackingnet_sets: list[int] | None = None  # None = every TRAIN_<k> folder present
+    coco_version: str = "2017"
+    samples_per_epoch: int = 15000
+    val_samples_per_epoch: int = 2500
+    val_epoch_interval: int = 20
+    max_gap: int = 200  # search frame within [t+1, t+max_gap) of the template frame t
+    # --- optimisation
+    batch_size: int = 32  # per process (published: 4 processes)
+    num_workers: int = 10
+    epochs: int = 300
+    lr: float = 4e-4
+    backbone_lr_factor: float = 0.1  # parameters whose name contains "backbone" train at lr * this
+    weight_decay: float = 1e-4
+    lr_step_size: int = 240
+    lr_gamma: float = 0.1
+    grad_clip_norm: float | None = 0.1  # global gradient L2 norm
+    amp: bool = False  # mixed precision (CUDA only)
+    # --- objective and candidate elimination
+    loss_weights: dict[str, float] = field(default_factory=lambda: {"giou": 2.0, "l1": 5.0, "focal": 1.0})
+    ce_start_epoch: int = 20  # keep rate 1 before this epoch
+    ce_warm_epochs: int = 80  # half-cosine descent to ce_keep_ratio over these epochs
+    ce_keep_ratio: float | None = 0.7  # None: no keep-rate override (e.g. the network without CE)
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def apply_params(settings: Any, params_cls: type[OSTrackTrainingParams]) -> None:
+    """Fill ``settings`` with ``params_cls``'s defaults where unset, then apply the command-line overrides."""
+    defaults = params_cls()
+    for name in params_cls.field_names():
+        if not hasattr(settings, name):
+            setattr(settings, name, getattr(defaults, name))
     for name, value in (getattr(settings, "overrides", None) or {}).items():
-        attr = _OVERRIDE_KEYS.get(name)
+        attr = params_cls.OVERRIDES.get(name)
         if attr is not None and value is not None:
             setattr(settings, attr, value)
     if isinstance(settings.datasets, str):
@@ -229,9 +284,10 @@ def _build_datasets(settings: Any) -> tuple[list[Any], list[Any]]:
     return train, val
 
 
-def run_published(settings: Any, defaults: dict[str, Any], setup_name: str) -> LTRTrainer:
-    """Train on the real datasets with ``defaults`` (+ overrides); every missing item is reported in one error."""
-    apply_defaults(settings, defaults)
+def run_published(settings: Any, params_cls: type[OSTrackTrainingParams], setup_name: str) -> LTRTrainer:
+    """Train on the real datasets with ``params_cls``'s values (+ overrides); every missing item is reported in one
+    error before anything is loaded."""
+    apply_params(settings, params_cls)
     problems = _collect_missing(settings)
     if problems:
         raise TrainingSetupError(f"Cannot start {setup_name} training; fix the following:\n\n" +
@@ -240,11 +296,12 @@ def run_published(settings: Any, defaults: dict[str, Any], setup_name: str) -> L
     return train_ostrack(settings, train, val)
 
 
-def run_synthetic(settings: Any, defaults: dict[str, Any], setup_name: str) -> LTRTrainer:
-    """Train on :class:`~ltr.dataset.SyntheticVideo` only (no files needed)."""
+def run_synthetic(settings: Any, params_cls: type[OSTrackTrainingParams], setup_name: str) -> LTRTrainer:
+    """Train on :class:`~ltr.dataset.SyntheticVideo` only (no files needed); ``params_cls`` declares the
+    ``synthetic_*`` fields (number of videos, length, frame size, seeds)."""
     from ltr.dataset import SyntheticVideo
 
-    apply_defaults(settings, defaults)
+    apply_params(settings, params_cls)
     if list(settings.datasets) != ["synthetic"]:
         raise TrainingSetupError(f"{setup_name} trains on 'synthetic' only, got --datasets {settings.datasets}")
     if settings.pretrained:
