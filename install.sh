@@ -68,6 +68,8 @@ PY_DEPS=(
     Shapely
     fire
     wget
+    onnx        # OSTrack: ONNX export (torch.onnx's TorchScript exporter writes through it) ...
+    onnxruntime # ... and the tracker's onnxruntime backend / the export equality test
 )
 BUILD_DEPS=("setuptools<81" wheel)   # visdom 0.2.4 is an sdist whose setup.py imports pkg_resources
 VISDOM_SPEC="visdom==0.2.4"
@@ -122,7 +124,7 @@ imports_ok() {
     "$VPY" - <<'EOF' 2>/dev/null
 import importlib, importlib.util, sys
 mods = ["torch", "numpy", "cv2", "scipy", "pandas", "matplotlib", "tqdm", "tensorboard", "pycocotools", "lmdb",
-        "jpeg4py", "pytest", "xdist", "got10k", "visdom", "tornado", "ltr", "pytracking", "prroi_pooling"]
+        "jpeg4py", "pytest", "xdist", "got10k", "onnx", "onnxruntime", "visdom", "tornado", "ltr", "pytracking", "prroi_pooling"]
 sys.exit(1 if any(importlib.util.find_spec(m) is None for m in mods) else 0)
 EOF
 }

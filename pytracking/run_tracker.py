@@ -86,8 +86,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-frames", "--max_frames", dest="max_frames", type=_positive_int, default=None,
                         metavar="N", help="track only the first N frames of each sequence (debugging); the partial "
                                           "results go to <results_path>/first_<N>_frames/")
+    parser.add_argument("--backend", default=None, metavar="NAME",
+                        help="where the tracker's network runs, for trackers with a 'backend' parameter (ostrack: "
+                             "torch | onnxruntime); results go to <results_path>/backend_<NAME>/")
     add_visdom_arguments(parser)
     return parser
+
+
+class ParameterOverrides:
+    """Picklable parameter factory: the named parameter set with some of its settings replaced (e.g. ``--backend``).
+
+    A setting the parameter set does not have is an error naming it, so ``--backend`` on a tracker without backends
+    fails instead of being ignored.
+    """
+
+    def __init__(self, tracker_name: str, param_name: str, **overrides: object) -> None:
+        self.tracker_name = tracker_name
+        self.param_name = param_name
+        self.overrides = overrides
+
+    def __call__(self) -> object:
+        params = Tracker(self.tracker_name, self.param_name).get_parameters()
+        for name, value in self.overrides.items():
+            has = getattr(params, "has", None)
+            if not (has(name) if callable(has) else hasattr(params, name)):
+                raise ValueError(f"parameter set '{self.tracker_name} {self.param_name}' has no setting {name!r} "
+                                 f"(option --{name} does not apply to this tracker)")
+            setattr(params, name, value)
+        return params
 
 
 def main(argv: SequenceABC[str] | None = None) -> int:
@@ -107,7 +133,19 @@ def main(argv: SequenceABC[str] | None = None) -> int:
         for seq in dataset:
             seq.frames = seq.frames[: args.max_frames]
         results_path = Path(env_settings().results_path) / f"first_{args.max_frames}_frames"
-    tracker = Tracker(args.tracker_name, args.tracker_param, args.runid, results_path=results_path)
+    parameters = None
+    if args.backend is not None:  # another backend's boxes must not pass for (or be skipped as) the default's
+        from pytracking.evaluation.environment import env_settings
+
+        parameters = ParameterOverrides(args.tracker_name, args.tracker_param, backend=args.backend)
+        try:
+            parameters()
+        except (ValueError, ModuleNotFoundError, AttributeError) as exc:
+            print(f"run_tracker: {exc}", file=sys.stderr)
+            return 2
+        results_path = Path(results_path or env_settings().results_path) / f"backend_{args.backend}"
+    tracker = Tracker(args.tracker_name, args.tracker_param, args.runid, results_path=results_path,
+                      parameters=parameters)
     report = run_dataset(
         dataset,
         [tracker],

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ltr.admin.atomic_io import atomic_write_text
+from pytracking.utils.params import TrackerParams
 
 __all__ = [
     "CheckpointRun",
@@ -105,11 +106,14 @@ def find_checkpoints(pattern: str, param_name: str) -> list[CheckpointRun]:
 
 
 def apply_checkpoint(params: Any, checkpoint: PathLike) -> Any:
-    """Point a parameter object at ``checkpoint``: ``network_path``, ``net_path`` and the ``net_path`` of the feature
-    extractor(s) in ``params.features`` (a single extractor or one with a ``features`` list)."""
+    """Point a parameter object at ``checkpoint``: ``network_path``, ``net_path`` (those a declared parameter type has)
+    and the ``net_path`` of the feature extractor(s) in ``params.features`` (a single extractor or one with a
+    ``features`` list)."""
     path = str(Path(checkpoint).resolve())
-    params.network_path = path
-    params.net_path = path
+    for name in ("network_path", "net_path"):
+        # attribute bags take any name; a declared parameter type (e.g. OSTrackParams) only the names it declares
+        if isinstance(params, TrackerParams) or hasattr(params, name):
+            setattr(params, name, path)
     features = getattr(params, "features", None)
     extractors = [features] + list(getattr(features, "features", []) or []) if features is not None else []
     for ex in extractors:
