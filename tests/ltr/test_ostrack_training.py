@@ -240,3 +240,49 @@ def test_distributed_two_ranks_train_the_same_weights(tmp_path) -> None:
     for k in r0:
         assert torch.equal(r0[k], r1[k]), k
     assert not torch.equal(r0["box_head.conv5_ctr.weight"], _initial_head_weight())  # it did train
+
+
+def test_mae_file_is_found_in_pretrained_networks_and_loaded(tmp_path) -> None:
+    """A bare ``mae_file`` name resolves in the pretrained_networks folder and its encoder weights reach the net."""
+    source = build_network_from_settings(_net_settings())
+    state = {k[len("backbone."):]: v.clone() + 1.0 for k, v in source.state_dict().items()
+             if k.startswith("backbone.") and not k.startswith(("backbone.pos_embed_z", "backbone.pos_embed_x"))}
+    (tmp_path / "pre").mkdir()
+    torch.save({"model": state}, tmp_path / "pre" / "fake_mae.pth")
+    settings = _net_settings(pretrained=True, mae_file="fake_mae.pth",
+                             env=SimpleNamespace(pretrained_networks=str(tmp_path / "pre")))
+    net = build_network_from_settings(settings)
+    assert net.constructor.kwargs["mae_pretrained_path"] == str(tmp_path / "pre" / "fake_mae.pth")
+    loaded = net.state_dict()
+    for key in ("blocks.0.attn.qkv.weight", "patch_embed.proj.weight", "norm.weight", "pos_embed"):
+        assert torch.equal(loaded[f"backbone.{key}"], state[key]), key
+
+
+@pytest.mark.slow
+def test_published_256_setup_takes_a_training_step(tmp_path) -> None:
+    """The published numbers (ViT-B/16 with CE, 128/256 crops, AdamW groups, clipping) on two synthetic pairs: one
+    step runs, the CE keep rate of epoch 1 is 1, and both parameter groups move."""
+    from ltr.dataset import SyntheticVideo
+    from ltr.trainers.pipelines.ostrack import apply_params, train_ostrack
+
+    torch.set_num_threads(1)
+    env = env_settings(environ={"LTR_WORKSPACE_DIR": str(tmp_path / "ws")}, local_file=tmp_path / "no_local.py")
+    settings = Settings(module_name="ostrack", script_name="vitb_256_mae_ce_32x4_ep300", env=env, device="cpu",
+                        seed=0, progress_bar=False, use_tensorboard=False,
+                        overrides={"epochs": 1, "batch_size": 2, "samples_per_epoch": 2, "workers": 0,
+                                   "pretrained": False})
+    apply_params(settings, OSTrackTrainingParams)
+    settings.val_epoch_interval = 100
+    data = SyntheticVideo(num_sequences=4, seq_len=24, image_size=(240, 320), seed=3)
+    net = build_network_from_settings(settings)
+    before = {k: v.detach().clone() for k, v in net.named_parameters()}
+    trainer = train_ostrack(settings, [data], [data], net=net)
+    hist = trainer.stats_history["train"]
+    after = dict(trainer.net.named_parameters())
+    for name in ("backbone.blocks.0.attn.qkv.weight", "box_head.conv5_ctr.weight"):
+        assert not torch.equal(after[name].detach(), before[name]), name
+    for name in UNUSED_PARAMETERS:  # frozen: untouched by AdamW's weight decay
+        assert torch.equal(after[name].detach(), before[name]), name
+    assert hist["CE/keep_rate"][1] == 1.0
+    assert [hist[f"LearningRate/group{i}"][1] for i in (0, 1)] == pytest.approx([4e-4, 4e-5])
+    assert len(trainer.net.state_dict()) == 242
