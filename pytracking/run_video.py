@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence as SequenceABC
 
+from pytracking.evaluation.registry import UnknownTrackerError, check_tracker
 from pytracking.evaluation.tracker import Tracker, fps
 from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
 
@@ -31,6 +32,11 @@ def main(argv: SequenceABC[str] | None = None) -> int:
                         help="write <results_dir>/video_<name>.txt and _time.txt")
     add_visdom_arguments(parser)
     args = parser.parse_args(argv)
+    try:
+        check_tracker(args.tracker_name, args.tracker_param)
+    except UnknownTrackerError as exc:
+        print(f"run_video: {exc}", file=sys.stderr)
+        return 2
     tracker = Tracker(args.tracker_name, args.tracker_param)
     try:
         output = tracker.run_video(args.videofile, args.optional_box, debug=args.debug,

@@ -85,8 +85,8 @@ def test_published_processing_geometry_256_and_384() -> None:
 
     expected = {256: (128, 4.0, 256, 16, 3.0, 0.25), 384: (192, 5.0, 384, 24, 4.5, 0.5)}
     for size, params in ((256, OSTrackTrainingParams), (384, OSTrack384TrainingParams)):
-        settings = SimpleNamespace(overrides={})
-        apply_params(settings, params)
+        settings = Settings(module_name="ostrack", script_name=f"vitb_{size}")
+        apply_params(settings, params, "test")
         train, val = build_processing(settings)
         for proc in (train, val):
             got = (proc.output_sz["template"], proc.factor["search"], proc.output_sz["search"], proc.feat_sz,
@@ -271,7 +271,7 @@ def test_published_256_setup_takes_a_training_step(tmp_path) -> None:
                         seed=0, progress_bar=False, use_tensorboard=False,
                         overrides={"epochs": 1, "batch_size": 2, "samples_per_epoch": 2, "workers": 0,
                                    "pretrained": False})
-    apply_params(settings, OSTrackTrainingParams)
+    apply_params(settings, OSTrackTrainingParams, "test")
     settings.val_epoch_interval = 100
     data = SyntheticVideo(num_sequences=4, seq_len=24, image_size=(240, 320), seed=3)
     net = build_network_from_settings(settings)
@@ -286,3 +286,14 @@ def test_published_256_setup_takes_a_training_step(tmp_path) -> None:
     assert hist["CE/keep_rate"][1] == 1.0
     assert [hist[f"LearningRate/group{i}"][1] for i in (0, 1)] == pytest.approx([4e-4, 4e-5])
     assert len(trainer.net.state_dict()) == 242
+
+
+def test_misspelt_setting_is_an_error_naming_the_settings_file(tmp_path) -> None:
+    from ltr.train_settings.ostrack import vitb_256_mae_ce_32x4_ep300
+    from pytracking.utils.params import UnknownParameterError
+
+    env = env_settings(environ={"LTR_WORKSPACE_DIR": str(tmp_path / "ws")}, local_file=tmp_path / "no_local.py")
+    settings = Settings(module_name="ostrack", script_name="vitb_256_mae_ce_32x4_ep300", env=env, device="cpu")
+    settings.serach_factor = 3.0
+    with pytest.raises(UnknownParameterError, match=r"(?s)vitb_256_mae_ce_32x4_ep300\.py.*serach_factor"):
+        vitb_256_mae_ce_32x4_ep300.run(settings)

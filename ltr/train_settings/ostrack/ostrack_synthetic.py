@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ltr.admin.settings import Settings
 from ltr.trainers import LTRTrainer
 from ltr.trainers.pipelines.ostrack import OSTrackTrainingParams, run_synthetic
 
@@ -60,6 +61,6 @@ class OSTrackSyntheticTrainingParams(OSTrackTrainingParams):
     synthetic_val_seed: int = 22
 
 
-def run(settings: Any) -> LTRTrainer:
+def run(settings: Settings) -> LTRTrainer:
     """Train on synthetic data (see module docstring)."""
-    return run_synthetic(settings, OSTrackSyntheticTrainingParams, "ostrack/ostrack_synthetic")
+    return run_synthetic(settings, OSTrackSyntheticTrainingParams, __file__, "ostrack/ostrack_synthetic")

@@ -17,14 +17,13 @@ reported together in one message before anything is loaded (exit status 2).
 
 from __future__ import annotations
 
-from typing import Any
-
+from ltr.admin.settings import Settings
 from ltr.trainers import LTRTrainer
 from ltr.trainers.pipelines.ostrack import OSTrackTrainingParams, run_published
 
 __all__ = ["run", "OSTrackTrainingParams"]
 
 
-def run(settings: Any) -> LTRTrainer:
+def run(settings: Settings) -> LTRTrainer:
     """Train OSTrack-256 with the published setup (the defaults of OSTrackTrainingParams) plus overrides."""
-    return run_published(settings, OSTrackTrainingParams, "ostrack/vitb_256_mae_ce_32x4_ep300")
+    return run_published(settings, OSTrackTrainingParams, __file__, "ostrack/vitb_256_mae_ce_32x4_ep300")

@@ -8,8 +8,8 @@ Same as :mod:`ltr.train_settings.ostrack.vitb_256_mae_ce_32x4_ep300` except: tem
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from ltr.admin.settings import Settings
 from ltr.trainers import LTRTrainer
 from ltr.trainers.pipelines.ostrack import OSTrackTrainingParams, run_published
 
@@ -29,6 +29,6 @@ class OSTrack384TrainingParams(OSTrackTrainingParams):
     scale_jitter: dict[str, float] = field(default_factory=lambda: {"template": 0.0, "search": 0.5})
 
 
-def run(settings: Any) -> LTRTrainer:
+def run(settings: Settings) -> LTRTrainer:
     """Train OSTrack-384 with the published setup (plus command-line overrides)."""
-    return run_published(settings, OSTrack384TrainingParams, "ostrack/vitb_384_mae_ce_32x4_ep300")
+    return run_published(settings, OSTrack384TrainingParams, __file__, "ostrack/vitb_384_mae_ce_32x4_ep300")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ltr.actors.ostrack import OSTrackActor, ce_keep_rate
-from ltr.admin.settings import TrainingSetupError
+from ltr.admin.settings import Settings, TrainingParams, TrainingSetupError, apply_training_params
 from ltr.admin.settings_errors import MissingSettingError
 from ltr.data.loader import LTRLoader
 from ltr.data.processing_ostrack import OSTrackProcessing, ostrack_transforms
@@ -48,9 +48,11 @@ _DATASET_SETTING = {"lasot": "lasot_dir", "got10k": "got10k_dir", "trackingnet":
 
 
 @dataclass(eq=False)
-class OSTrackTrainingParams:
+class OSTrackTrainingParams(TrainingParams):
     """Hyper-parameters of OSTrack training; the defaults are the published ``vitb_256_mae_ce_32x4_ep300`` setup
-    (OSTrack, ECCV 2022). ``OVERRIDES`` maps ``run_training`` command-line options to the field they set."""
+    (OSTrack, ECCV 2022). Set them as attributes of the run's ``Settings``; :func:`apply_params` checks the names
+    (an unknown one is an error naming the settings file) and fills in these defaults. ``OVERRIDES`` maps
+    ``run_training`` command-line options to the field they set."""
 
     OVERRIDES: ClassVar[dict[str, str]] = {"epochs": "epochs", "batch_size": "batch_size", "workers": "num_workers",
                                            "samples_per_epoch": "samples_per_epoch", "datasets": "datasets",
@@ -106,23 +108,15 @@ class OSTrackTrainingParams:
     ce_warm_epochs: int = 80  # half-cosine descent to ce_keep_ratio over these epochs
     ce_keep_ratio: float | None = 0.7  # None: no keep-rate override (e.g. the network without CE)
 
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
 
 
-def apply_params(settings: Any, params_cls: type[OSTrackTrainingParams]) -> None:
-    """Fill ``settings`` with ``params_cls``'s defaults where unset, then apply the command-line overrides."""
-    defaults = params_cls()
-    for name in params_cls.field_names():
-        if not hasattr(settings, name):
-            setattr(settings, name, getattr(defaults, name))
-    for name, value in (getattr(settings, "overrides", None) or {}).items():
-        attr = params_cls.OVERRIDES.get(name)
-        if attr is not None and value is not None:
-            setattr(settings, attr, value)
+def apply_params(settings: Settings, params_cls: type[OSTrackTrainingParams], source: str) -> OSTrackTrainingParams:
+    """:func:`~ltr.admin.settings.apply_training_params` (names checked against ``params_cls``, defaults filled in,
+    command-line overrides applied), then ``datasets`` given as a comma-separated string becomes a list."""
+    params = apply_training_params(settings, params_cls, source)
     if isinstance(settings.datasets, str):
         settings.datasets = [d.strip() for d in settings.datasets.split(",") if d.strip()]
+    return params
 
 
 def build_processing(settings: Any) -> tuple[OSTrackProcessing, OSTrackProcessing]:
@@ -284,10 +278,11 @@ def _build_datasets(settings: Any) -> tuple[list[Any], list[Any]]:
     return train, val
 
 
-def run_published(settings: Any, params_cls: type[OSTrackTrainingParams], setup_name: str) -> LTRTrainer:
+def run_published(settings: Settings, params_cls: type[OSTrackTrainingParams], source: str,
+                  setup_name: str) -> LTRTrainer:
     """Train on the real datasets with ``params_cls``'s values (+ overrides); every missing item is reported in one
-    error before anything is loaded."""
-    apply_params(settings, params_cls)
+    error before anything is loaded. ``source``: the settings file (named in errors about unknown settings)."""
+    apply_params(settings, params_cls, source)
     problems = _collect_missing(settings)
     if problems:
         raise TrainingSetupError(f"Cannot start {setup_name} training; fix the following:\n\n" +
@@ -296,12 +291,13 @@ def run_published(settings: Any, params_cls: type[OSTrackTrainingParams], setup_
     return train_ostrack(settings, train, val)
 
 
-def run_synthetic(settings: Any, params_cls: type[OSTrackTrainingParams], setup_name: str) -> LTRTrainer:
+def run_synthetic(settings: Settings, params_cls: type[OSTrackTrainingParams], source: str,
+                  setup_name: str) -> LTRTrainer:
     """Train on :class:`~ltr.dataset.SyntheticVideo` only (no files needed); ``params_cls`` declares the
     ``synthetic_*`` fields (number of videos, length, frame size, seeds)."""
     from ltr.dataset import SyntheticVideo
 
-    apply_params(settings, params_cls)
+    apply_params(settings, params_cls, source)
     if list(settings.datasets) != ["synthetic"]:
         raise TrainingSetupError(f"{setup_name} trains on 'synthetic' only, got --datasets {settings.datasets}")
     if settings.pretrained:
