@@ -23,6 +23,7 @@ from pytracking.evaluation.datasets import get_dataset
 from pytracking.evaluation.registry import UnknownTrackerError, check_tracker, format_available
 from pytracking.evaluation.running import parse_shard, run_dataset
 from pytracking.evaluation.tracker import Tracker
+from pytracking.utils.params import Params
 
 __all__ = ["main", "build_parser", "str2bool"]
 
@@ -101,7 +102,7 @@ class ParameterOverrides:
     """Picklable parameter factory: the named parameter set with some of its settings replaced (e.g. ``--backend``).
 
     A setting the parameter set does not have is an error naming it, so ``--backend`` on a tracker without backends
-    fails instead of being ignored.
+    fails instead of being ignored; a parameter type with a ``validate()`` method checks the new values.
     """
 
     def __init__(self, tracker_name: str, param_name: str, **overrides: object) -> None:
@@ -112,11 +113,14 @@ class ParameterOverrides:
     def __call__(self) -> object:
         params = Tracker(self.tracker_name, self.param_name).get_parameters()
         for name, value in self.overrides.items():
-            has = getattr(params, "has", None)
-            if not (has(name) if callable(has) else hasattr(params, name)):
+            declared = name in params.field_names() if isinstance(params, Params) else hasattr(params, name)
+            if not declared:
                 raise ValueError(f"parameter set '{self.tracker_name} {self.param_name}' has no setting {name!r} "
                                  f"(option --{name} does not apply to this tracker)")
             setattr(params, name, value)
+        validate = getattr(params, "validate", None)
+        if callable(validate):
+            validate()
         return params
 
 

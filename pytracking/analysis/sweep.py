@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ltr.admin.atomic_io import atomic_write_text
-from pytracking.utils.params import Params, TrackerParams
+from pytracking.utils.params import Params
 
 __all__ = [
     "CheckpointRun",
@@ -108,15 +108,10 @@ def find_checkpoints(pattern: str, param_name: str) -> list[CheckpointRun]:
 def apply_checkpoint(params: Any, checkpoint: PathLike) -> Any:
     """Point a parameter object at ``checkpoint``: ``network_path``, ``net_path`` and the ``net_path`` of the feature
     extractor(s) in ``params.features`` (a single extractor or one with a ``features`` list). A typed parameter object
-    (:class:`pytracking.utils.params.Params`, or another declared type such as ``OSTrackParams``) gets only the path
-    fields it declares; an old-style bag gets both."""
+    (:class:`pytracking.utils.params.Params`) gets only the path fields it declares; an old-style bag gets both."""
     path = str(Path(checkpoint).resolve())
     for name in ("network_path", "net_path"):
-        if isinstance(params, Params):
-            settable = name in params.field_names()
-        else:  # attribute bags take any name; other declared types (e.g. OSTrackParams) only the names they have
-            settable = isinstance(params, TrackerParams) or hasattr(params, name)
-        if settable:
+        if not isinstance(params, Params) or name in params.field_names():
             setattr(params, name, path)
     features = getattr(params, "features", None)
     extractors = [features] + list(getattr(features, "features", []) or []) if features is not None else []

@@ -27,7 +27,7 @@ from pytracking.features.extractors import resolve_network_path
 from pytracking.tracker.base.basetracker import BaseTracker
 from pytracking.tracker.ostrack.backends import NetworkOutput, OnnxRuntimeBackend, TorchBackend
 from pytracking.tracker.ostrack.geometry import clip_box, hann2d_window, map_box_back, normalize_crop, sample_target
-from pytracking.tracker.ostrack.params import OSTrackParams
+from pytracking.tracker.ostrack.params import OSTrackParams, check_backend
 
 __all__ = ["OSTrack", "load_ostrack_network", "default_onnx_path"]
 
@@ -70,13 +70,14 @@ class OSTrack(BaseTracker):
 
     # ------------------------------------------------------------------ network
     def _select_device(self) -> torch.device:
-        use_gpu = bool(self.params.get("use_gpu", True))
+        use_gpu = bool(self.params.use_gpu)
         return torch.device("cuda") if use_gpu and torch.cuda.is_available() else torch.device("cpu")
 
     def _ensure_backend(self) -> None:
         if self._backend is not None:
             return
         p = self.params
+        check_backend(p)
         self.device = self._select_device()
         if p.backend == "onnxruntime":
             onnx = resolve_network_path(p.onnx_path or default_onnx_path(p.net_path))

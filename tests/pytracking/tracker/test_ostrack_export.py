@@ -121,6 +121,8 @@ def test_run_tracker_vitb_256_on_otb_with_a_released_format_file(tmp_path, share
     bad = subprocess.run([*cmd[:2], "atom", "default", *cmd[4:], "--backend", "onnxruntime"], capture_output=True,
                          text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "no setting 'backend'" in bad.stderr
+    unknown = subprocess.run([*cmd, "--backend", "tensorrt"], capture_output=True, text=True, env=env, timeout=120)
+    assert unknown.returncode == 2 and "backend must be one of" in unknown.stderr
 
 
 def test_run_tracker_synthetic_parameter_set_on_the_synthetic_dataset(tmp_path, monkeypatch) -> None:

@@ -71,10 +71,13 @@ def test_params_reject_unknown_names_naming_the_file_and_bad_backends() -> None:
     p = OSTrackParams()
     with pytest.raises(UnknownParameterError, match=r"test_ostrack_tracker\.py:\d+: .*'serach_size'"):
         p.serach_size = 300
+    p.backend = "tensorrt"
     with pytest.raises(ValueError, match="backend must be one of"):
-        p.backend = "tensorrt"
+        p.validate()
+    with pytest.raises(ValueError, match="backend must be one of"):
+        OSTrack(p).initialize(np.zeros((20, 20, 3), np.uint8), {"init_bbox": [5, 5, 10, 10]})
     p.search_size = 384
-    assert p.get("search_size") == 384 and p.get("nope", 7) == 7 and p.has("debug")
+    assert p.search_size == 384 and "search_size" in p.field_names()
 
 
 def test_parameter_sets_hold_the_published_test_settings() -> None:
