@@ -26,8 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ltr.admin.cli import cli_main
 from pytracking.analysis import metrics
 from pytracking.evaluation.datasets import get_dataset
+from pytracking.evaluation.environment import tracking_settings_check
 from pytracking.evaluation.results_io import box_file, read_boxes
 from pytracking.evaluation.running import run_dataset
 from pytracking.evaluation.tracker import Tracker
@@ -84,6 +86,7 @@ def success_auc(pred: np.ndarray, gt: np.ndarray) -> float:
     return float(metrics.auc(curve)[0])
 
 
+@cli_main("run_demo", check=tracking_settings_check)
 def main(argv: SequenceABC[str] | None = None, tracker: Tracker | None = None,
          train_cmd: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_demo.py", description=__doc__.split("\n\n")[0])

@@ -17,11 +17,12 @@ import sys
 from collections.abc import Sequence as SequenceABC
 from pathlib import Path
 
-from ltr.admin.settings_errors import SettingsError
-from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
+from ltr.admin.cli import cli_main
 from pytracking.evaluation.datasets import get_dataset
-from pytracking.evaluation.registry import UnknownTrackerError, check_tracker, format_available
-from pytracking.evaluation.running import parse_shard, run_dataset
+from pytracking.evaluation.environment import env_settings, tracking_settings_check
+from pytracking.evaluation.preflight import check_tracker, preflight
+from pytracking.evaluation.registry import format_available
+from pytracking.evaluation.running import DEFAULT_TORCH_THREADS, parse_shard, run_dataset
 from pytracking.evaluation.tracker import Tracker
 from pytracking.utils.params import Params
 
@@ -82,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run only this sequence (name or index); repeat for several")
     parser.add_argument("--debug", type=int, default=0, help="debug level (0 = off)")
     parser.add_argument("--threads", type=int, default=0, help="worker processes (0 = run in this process)")
+    parser.add_argument("--torch-threads", "--torch_threads", dest="torch_threads", type=_positive_int,
+                        default=DEFAULT_TORCH_THREADS, metavar="N",
+                        help="torch threads while tracking one sequence, the same whatever --threads is, so results "
+                             f"do not depend on it (default {DEFAULT_TORCH_THREADS}; recorded in the results folder)")
     parser.add_argument("--save-float", "--save_float", dest="save_float", action="store_true",
                         help="store boxes with full float precision instead of integers")
     parser.add_argument("--shard", type=_shard, default=None, metavar="i/n",
@@ -124,7 +129,11 @@ class ParameterOverrides:
         return params
 
 
+@cli_main("run_tracker", check=tracking_settings_check)
 def main(argv: SequenceABC[str] | None = None) -> int:
+    """Parse ``argv``, check everything up front (settings, names, network, frames, results folder), then track.
+
+    Errors a user can fix are printed once as one message with exit code 2 (:func:`ltr.admin.cli.cli_main`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list:
@@ -132,47 +141,40 @@ def main(argv: SequenceABC[str] | None = None) -> int:
         return 0
     if args.tracker_name is None or args.tracker_param is None:
         parser.error("give a tracker and a parameter set (e.g. `atom default`), or --list")
-    try:
-        check_tracker(args.tracker_name, args.tracker_param)
-    except UnknownTrackerError as exc:
-        print(f"run_tracker: {exc}", file=sys.stderr)
-        return 2
-    try:
-        dataset = get_dataset(args.dataset, sequences=args.sequence, allow_missing=args.allow_missing)
-    except (MissingSequencesError, UnknownSequenceError, SettingsError, ValueError, FileNotFoundError) as exc:
-        print(f"run_tracker: {exc}", file=sys.stderr)
-        return 2
-    if not dataset:
-        print(f"run_tracker: no sequences to run in dataset {args.dataset!r}", file=sys.stderr)
-        return 2
+    settings = env_settings()  # a broken settings file is reported here, once, before any sequence starts
     results_path = None
     if args.max_frames is not None:  # partial runs must never pass for finished results (skip-existing)
-        from pytracking.evaluation.environment import env_settings
-
-        for seq in dataset:
-            seq.frames = seq.frames[: args.max_frames]
-        results_path = Path(env_settings().results_path) / f"first_{args.max_frames}_frames"
+        results_path = Path(settings.results_path) / f"first_{args.max_frames}_frames"
     parameters = None
     if args.backend is not None:  # another backend's boxes must not pass for (or be skipped as) the default's
-        from pytracking.evaluation.environment import env_settings
-
         parameters = ParameterOverrides(args.tracker_name, args.tracker_param, backend=args.backend)
         try:
             parameters()
         except (ValueError, ModuleNotFoundError, AttributeError) as exc:
             print(f"run_tracker: {exc}", file=sys.stderr)
             return 2
-        results_path = Path(results_path or env_settings().results_path) / f"backend_{args.backend}"
+        results_path = Path(results_path or settings.results_path) / f"backend_{args.backend}"
     tracker = Tracker(args.tracker_name, args.tracker_param, args.runid, results_path=results_path,
                       parameters=parameters)
+    check_tracker(tracker)  # names, parameters and network first: cheap, and wrong names are the usual typo
+    dataset = get_dataset(args.dataset, sequences=args.sequence, allow_missing=args.allow_missing)
+    if not dataset:
+        raise ValueError(f"no sequences to run in dataset {args.dataset!r}")
+    if args.max_frames is not None:
+        for seq in dataset:
+            seq.frames = seq.frames[: args.max_frames]
+    sequences = preflight([tracker], dataset, allow_missing=args.allow_missing, check_trackers=False)
+    if not sequences:
+        raise ValueError(f"no sequences left to run in dataset {args.dataset!r} (all have missing frame files)")
     report = run_dataset(
-        dataset,
+        sequences,
         [tracker],
         debug=args.debug,
         threads=args.threads,
         visdom_info=visdom_info_from(args),
         save_float=args.save_float,
         shard=args.shard,
+        torch_threads=args.torch_threads,
     )
     return 0 if report.ok else 1
 

@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _clean_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LTR_")}
-    env["LTR_SETTINGS_FILE"] = str(tmp_path / "no_local.py")
+    (tmp_path / "no_local.py").write_text("")
+    env["LTR_SETTINGS_FILE"] = str(tmp_path / "no_local.py")  # an empty settings file: ignore any developer local.py
     env["OMP_NUM_THREADS"] = "1"
     return env
 
