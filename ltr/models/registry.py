@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 # Modules that define registered constructors; imported on demand when a name is looked up.
-BUILTIN_CONSTRUCTOR_MODULES: tuple[str, ...] = ("ltr.models.bbreg.atom",)
+BUILTIN_CONSTRUCTOR_MODULES: tuple[str, ...] = ("ltr.models.bbreg.atom", "ltr.models.backbone.mobilenetv2",
+                                                "ltr.models.backbone.efficientnet_lite")
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 
