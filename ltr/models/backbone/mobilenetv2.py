@@ -91,10 +91,11 @@ class MobileNetV2(nn.Module):
         self.train(self.training)
 
     def _init_weights(self) -> None:
-        # Only matters for random-weight runs and tests; real use loads the ImageNet file.
+        # Only matters for random-weight runs and tests; real use loads the ImageNet file. fan_in keeps activations
+        # at unit scale through the depthwise convolutions (fan_out would shrink them ~10x per stage).
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
+                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)

@@ -87,7 +87,8 @@ def generate_init_samples(extractor, im: torch.Tensor, pos: torch.Tensor, target
     patch, _ = sample_patch(im, pos, (target_scale * exp_sz[0], target_scale * exp_sz[1]), exp_sz)
     views = torch.cat([t(patch) for t in transforms])
     feats = extractor.extract(views)
-    iou_backbone = [f[:1] for f in extractor.iounet_backbone_features]
+    iou_feats = getattr(extractor, "iounet_backbone_features", None)  # only extractors of an ATOM network have them
+    iou_backbone = [f[:1] for f in iou_feats] if iou_feats is not None else []
     shifts = [t.shift for t in transforms]
     if "dropout" in augmentation:
         num, prob = augmentation["dropout"]

