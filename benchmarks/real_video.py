@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             init_times.append(out["time"][0])
             frame_times += out["time"][1:]
         rows.append((label, aucs, precs, 1000 * statistics.fmean(frame_times), max(init_times)))
-        print(f"  done: {label}", flush=True)
+        print(f"  done: {label}: " + ", ".join(f"{n} {a:.3f}" for n, a in zip(names, aucs, strict=True))
+              + f" | mean AUC {np.mean(aucs):.3f}, prec@20 {np.mean(precs):.3f}", flush=True)
     ref = (ref_before + reference_ms()) / 2
     print(f"\nreal dev sequences ({len(seqs)}), torch threads {torch.get_num_threads()}, reference = ResNet-18 "
           f"forward to layer3 on 1x3x288x288: {ref:.1f} ms (median, mean of before/after)")
