@@ -53,7 +53,7 @@ def _module_params(name: str) -> Callable:
 
 def _mbv2(step: float, n: int, **overrides) -> Callable:
     def make():
-        p = backbone_parameters("mobilenetv2", "features.13", _scales(step, n))
+        p = backbone_parameters("mobilenetv2", "features.13", _scales(step, n), sample_size=288)
         for k, v in overrides.items():
             setattr(p, k, v)
         return p
@@ -88,7 +88,7 @@ VARIANTS: dict[str, tuple[str, Callable]] = {
     "random_resnet18": ("random ResNet-18, 5 scales", _random_resnet18),
     "synthetic": ("atom synthetic", _module_params("synthetic")),
 }
-DEFAULT = "mobilenetv2,efficientnet_lite0,mbv2_5scales,mbv2_3scales,mbv2_1scale,random_resnet18,synthetic"
+DEFAULT = "mobilenetv2,efficientnet_lite0,mbv2_5scales,mbv2_224_3scales,random_resnet18,synthetic"
 
 
 def reference_ms(repeats: int = 10) -> float:
