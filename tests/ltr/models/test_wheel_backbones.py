@@ -116,3 +116,38 @@ def test_registered_and_frozen():
     assert all(not m.training for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
     with pytest.raises(ValueError, match="features.19"):
         net(torch.randn(1, 3, 32, 32), ["features.19"])
+
+
+def test_atom_mobilenetv2_iou_net_reads_stride8_and_stride16_maps():
+    from ltr.models.bbreg.atom import atom_mobilenetv2
+    from pytracking.features.extractors import ATOMNetworkFeatures
+
+    torch.manual_seed(0)
+    net = atom_mobilenetv2(backbone_pretrained=False)
+    imgs = torch.rand(1, 2, 3, 288, 288)
+    boxes = torch.tensor([[[100.0, 100.0, 60.0, 80.0]] * 2])
+    proposals = boxes[:, :, None].repeat(1, 1, 16, 1) + torch.randn(1, 2, 16, 4)
+    iou = net(imgs, imgs, boxes, proposals)
+    assert iou.shape == (1, 2, 16)
+    iou.sum().backward()  # gradients reach the IoU-Net only; the backbone is frozen
+    assert all(p.grad is None for p in net.feature_extractor.parameters())
+    assert any(p.grad is not None for p in net.bb_regressor.parameters())
+    ext = ATOMNetworkFeatures(net=net, output_layer="features.13")
+    ext.initialize("cpu")
+    out = ext.extract(torch.rand(1, 3, 288, 288) * 255)
+    assert out.shape == (1, 96, 18, 18) and ext.stride == 16
+    assert [tuple(f.shape) for f in ext.iounet_backbone_features] == [(1, 32, 36, 36), (1, 96, 18, 18)]
+
+
+def test_atom_mobilenetv2_training_needs_a_configured_dataset(tmp_path):
+    from types import SimpleNamespace
+
+    from ltr.admin.settings import Settings, TrainingSetupError
+    from ltr.train_settings.bbreg import atom_mobilenetv2 as setup
+
+    env = SimpleNamespace(lasot_dir=None, got10k_dir=None, trackingnet_dir=None, coco_dir=str(tmp_path / "nope"),
+                          workspace_dir=str(tmp_path))
+    with pytest.raises(TrainingSetupError, match="LTR_COCO_DIR"):
+        setup.run(Settings(env=env))
+    with pytest.raises(TrainingSetupError, match="coco_dir"):
+        setup.run(Settings(env=env, datasets=["coco"]))
