@@ -66,3 +66,15 @@ def test_run_video_without_box_or_display_says_to_pass_one(tmp_path, capsys, mon
     assert run_video.main(["atom", "mobilenetv2", str(clip)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--optional_box" in err[0]
+
+
+def test_demo_without_real_data_tracks_a_synthetic_clip_and_says_so(wheel, tmp_path, monkeypatch, capsys):
+    import pytracking.evaluation.real_sequences as real
+
+    monkeypatch.setattr(real, "default_shared_data", lambda: tmp_path / "no_shared_data")
+    out = tmp_path / "demo"
+    assert run_demo.main(["--seq-len", "6", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "synthetic clip" in text and "not found" in text
+    videos = list(out.glob("*.mp4"))
+    assert len(videos) == 1 and count_frames(videos[0]) == 6
