@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from pytracking.analysis import metrics
-from pytracking.evaluation.data import Sequence, SequenceList
+from pytracking.evaluation.data import SequenceList
 from pytracking.evaluation.datasets import get_dataset
 
 __all__ = ["DEV_SEQUENCES", "SequenceScore", "default_shared_data", "load_dev_sequences", "score_sequence"]
@@ -83,7 +83,3 @@ def score_sequence(pred: np.ndarray, gt: np.ndarray) -> SequenceScore:
     success = metrics.success_curves(iou, seq, den)[0]
     precision = metrics.precision_curves(err, seq, den)[0]
     return SequenceScore(success, precision, float(metrics.auc(success)), float(precision[20]))
-
-
-def sequence_label(seq: Sequence) -> str:
-    return f"{seq.dataset}/{seq.name}"
