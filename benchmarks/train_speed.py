@@ -29,12 +29,8 @@ from ltr.data.loader import LTRLoader
 from ltr.data.sampler import ATOMSampler
 from ltr.dataset import SyntheticVideo
 from ltr.models.bbreg.atom import atom_resnet18
-from ltr.train_settings.bbreg import atom_synthetic
-from ltr.train_settings.bbreg.atom import apply_defaults, build_processing
-
-
-class _Cfg:
-    pass
+from ltr.train_settings.bbreg.atom_synthetic import AtomSyntheticTrainingParams
+from ltr.trainers.pipelines.atom import build_processing
 
 
 def _sync(device: torch.device) -> None:
@@ -51,10 +47,8 @@ def _timed(device: torch.device, fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def make_loader(batch: int, workers: int, output_sz: int, iters: int) -> LTRLoader:
-    cfg = _Cfg()
-    apply_defaults(cfg, atom_synthetic.DEFAULTS)
+    cfg = AtomSyntheticTrainingParams()
     cfg.feature_sz = output_sz // 16
-    cfg.output_sz = output_sz
     proc_train, _ = build_processing(cfg)
     ds = SyntheticVideo(num_sequences=32, seq_len=40, image_size=(240, 320), seed=5)
     sampler = ATOMSampler([ds], [1], samples_per_epoch=batch * (iters + 1), max_gap=20, processing=proc_train, seed=1)

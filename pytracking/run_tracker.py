@@ -3,10 +3,11 @@
     python pytracking/run_tracker.py atom default --dataset otb
     python -m pytracking.run_tracker atom default --dataset otb --sequence Couple --debug 1
     python pytracking/run_tracker.py atom synthetic --dataset synthetic --threads 2 --shard 1/2
+    python pytracking/run_tracker.py --list          # trackers and their parameter sets
 
 Results go to ``<results_path>/<tracker>/<param>[_<runid:03d>]/<seq>.txt`` (see ``pytracking/evaluation/README.md``).
 Exit status: 0 when every sequence was tracked or already done, 1 if any sequence failed, 2 on usage errors
-(unknown dataset/sequence, missing benchmark files).
+(unknown tracker/parameter set/dataset/sequence, missing benchmark files).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from ltr.admin.settings_errors import SettingsError
 from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
 from pytracking.evaluation.datasets import get_dataset
+from pytracking.evaluation.registry import UnknownTrackerError, check_tracker, format_available
 from pytracking.evaluation.running import parse_shard, run_dataset
 from pytracking.evaluation.tracker import Tracker
 
@@ -67,8 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_tracker.py", description="Run a tracker on a tracking dataset and save the result files."
     )
-    parser.add_argument("tracker_name", help="tracker, e.g. atom (pytracking/tracker/<name>)")
-    parser.add_argument("tracker_param", help="parameter set, e.g. default (pytracking/parameter/<name>/<param>.py)")
+    parser.add_argument("tracker_name", nargs="?", help="tracker, e.g. atom (pytracking/tracker/<name>)")
+    parser.add_argument("tracker_param", nargs="?",
+                        help="parameter set, e.g. default (pytracking/parameter/<name>/<param>.py)")
+    parser.add_argument("--list", action="store_true", help="list the trackers and their parameter sets, then exit")
     parser.add_argument("--runid", type=int, default=None, help="run id: results go to <param>_<runid:03d>")
     parser.add_argument("--dataset", "--dataset_name", default="otb",
                         help="dataset: otb, nfs, uav, uav10fps, lasot, got10k_test, got10k_val, trackingnet, vot, "
@@ -91,7 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: SequenceABC[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list:
+        print("trackers (parameter sets):\n" + format_available())
+        return 0
+    if args.tracker_name is None or args.tracker_param is None:
+        parser.error("give a tracker and a parameter set (e.g. `atom default`), or --list")
+    try:
+        check_tracker(args.tracker_name, args.tracker_param)
+    except UnknownTrackerError as exc:
+        print(f"run_tracker: {exc}", file=sys.stderr)
+        return 2
     try:
         dataset = get_dataset(args.dataset, sequences=args.sequence, allow_missing=args.allow_missing)
     except (MissingSequencesError, UnknownSequenceError, SettingsError, ValueError, FileNotFoundError) as exc:

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence as SequenceABC
 from pathlib import Path
 
+from pytracking.evaluation.registry import UnknownTrackerError, check_tracker
 from pytracking.evaluation.tracker import Tracker, fps
 from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
 
@@ -37,6 +38,11 @@ def main(argv: SequenceABC[str] | None = None) -> int:
                         help="write the annotated video here and the boxes to OUT.txt")
     add_visdom_arguments(parser)
     args = parser.parse_args(argv)
+    try:
+        check_tracker(args.tracker_name, args.tracker_param)
+    except UnknownTrackerError as exc:
+        print(f"run_video: {exc}", file=sys.stderr)
+        return 2
     if args.save_video is not None:
         problem = _check_video_output(args.save_video)
         if problem:

@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence as SequenceABC
 
+from pytracking.evaluation.registry import UnknownTrackerError, check_tracker
 from pytracking.evaluation.tracker import Tracker, fps
 from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
 
@@ -29,6 +30,11 @@ def main(argv: SequenceABC[str] | None = None) -> int:
     parser.add_argument("--debug", type=int, default=0)
     add_visdom_arguments(parser)
     args = parser.parse_args(argv)
+    try:
+        check_tracker(args.tracker_name, args.tracker_param)
+    except UnknownTrackerError as exc:
+        print(f"run_webcam: {exc}", file=sys.stderr)
+        return 2
     tracker = Tracker(args.tracker_name, args.tracker_param)
     try:
         output = tracker.run_webcam(args.camera, args.optional_box, debug=args.debug,

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ltr.admin.settings import Settings
 
 __all__ = ["VisdomLogger", "visdom_logger_from_settings"]
 
@@ -72,11 +75,11 @@ class VisdomLogger:
                 self._append(f"epoch_{stat}", f"{stat} (epoch average)", epoch, value, loader_name, "epoch")
 
 
-def visdom_logger_from_settings(settings: Any) -> VisdomLogger | None:
+def visdom_logger_from_settings(settings: Settings) -> VisdomLogger | None:
     """The logger asked for by ``settings.visdom`` (``{'server', 'port'[, 'env']}`` from ``--visdom``), else None."""
-    cfg = getattr(settings, "visdom", None)
+    cfg = settings.visdom
     if not cfg:
         return None
     cfg = dict(cfg) if isinstance(cfg, Mapping) else {}
-    env = cfg.get("env") or f"ltr_{getattr(settings, 'module_name', '')}_{getattr(settings, 'script_name', '')}"
+    env = cfg.get("env") or f"ltr_{settings.module_name}_{settings.script_name}"
     return VisdomLogger.connect(str(cfg.get("server") or "127.0.0.1"), int(cfg.get("port") or 8097), env.strip("_"))

@@ -3,8 +3,13 @@
 Why: the original framework pickled a constructor object (a class from its own package) into every checkpoint, which
 makes checkpoints depend on importable code and forces ``torch.load(weights_only=False)`` - i.e. running whatever the
 file says. Here a checkpoint stores ``{'name': 'atom_resnet18', 'module': 'ltr.models.bbreg.atom', 'kwargs': {...}}``;
-loading looks the name up in this registry (never imports a module named by the file unless it is one of ours) and
-calls the registered function with the recorded keyword arguments.
+loading looks the name up in this registry (never imports a module named by the file; the ``module`` entry is only
+informative, so old checkpoints load even when a constructor moved) and calls the registered function with the
+recorded keyword arguments.
+
+Discovery: constructors register themselves where they are defined. On the first lookup of an unknown name every
+module under ``ltr.models`` is imported once (:func:`discover`), so a new network only needs its own module with the
+decorator - no list to edit. An import error in any of those modules is raised with the module's name, never skipped.
 
 Usage::
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,13 +41,16 @@ __all__ = [
     "build_network",
     "registered_names",
     "to_plain_data",
+    "discover",
+    "NetworkModuleImportError",
 ]
 
-# Modules that define registered constructors; imported on demand when a name is looked up.
-BUILTIN_CONSTRUCTOR_MODULES: tuple[str, ...] = ("ltr.models.bbreg.atom", "ltr.models.backbone.mobilenetv2",
-                                                "ltr.models.backbone.efficientnet_lite")
-
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
+_DISCOVERED = False
+
+
+class NetworkModuleImportError(ImportError):
+    """A module under ``ltr.models`` failed to import during constructor discovery."""
 
 
 class UnknownConstructorError(KeyError):
@@ -134,27 +143,52 @@ def register_constructor(name: str | None = None) -> Callable[[Callable[..., nn.
     return decorator
 
 
-def _import_builtins() -> None:
-    for mod in BUILTIN_CONSTRUCTOR_MODULES:
-        importlib.import_module(mod)
+def discover(package: str = "ltr.models") -> list[str]:
+    """Import every module under ``package`` (once per process for the default), registering their constructors.
+
+    Returns the imported module names.
+
+    Raises:
+        NetworkModuleImportError: a module failed to import; the message names it and the original error.
+    """
+    global _DISCOVERED
+    if package == "ltr.models" and _DISCOVERED:
+        return []
+    root = importlib.import_module(package)
+
+    def failed(name: str) -> None:  # pkgutil calls this when importing a sub-package fails
+        raise NetworkModuleImportError(f"network constructor discovery: importing package {name} failed", name=name)
+
+    imported = []
+    for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}.", onerror=failed):
+        try:
+            importlib.import_module(info.name)
+        except Exception as exc:
+            raise NetworkModuleImportError(f"network constructor discovery: importing {info.name} failed: "
+                                           f"{type(exc).__name__}: {exc}", name=info.name) from exc
+        imported.append(info.name)
+    if package == "ltr.models":
+        _DISCOVERED = True
+    return imported
 
 
 def registered_names() -> list[str]:
-    """Names of all registered constructors (built-in modules imported first)."""
-    _import_builtins()
+    """Names of all registered constructors (every module under ``ltr.models`` imported first)."""
+    discover()
     return sorted(_REGISTRY)
 
 
 def get_constructor(name: str) -> Callable[..., nn.Module]:
     """The registered constructor called ``name``; raises :class:`UnknownConstructorError` listing known names."""
     if name not in _REGISTRY:
-        _import_builtins()
+        discover()
     try:
         return _REGISTRY[name]
     except KeyError:
         raise UnknownConstructorError(
             f"no network constructor registered as '{name}'; known: {sorted(_REGISTRY)}. Register it with "
-            f"@ltr.models.registry.register_constructor('{name}') in a module imported before loading."
+            f"@ltr.models.registry.register_constructor('{name}') in a module under ltr.models (found automatically) "
+            f"or in a module imported before loading."
         ) from None
 
 

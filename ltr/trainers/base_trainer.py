@@ -34,6 +34,7 @@ from ltr.admin.checkpoint import (
     unwrap_network,
 )
 from ltr.admin.distributed import DistInfo
+from ltr.admin.settings import Settings
 
 __all__ = ["BaseTrainer", "resolve_device"]
 
@@ -66,15 +67,15 @@ class BaseTrainer:
         lr_scheduler: stepped once per epoch (optional).
     """
 
-    def __init__(self, actor: Any, loaders: Sequence[Any], optimizer: torch.optim.Optimizer, settings: Any,
+    def __init__(self, actor: Any, loaders: Sequence[Any], optimizer: torch.optim.Optimizer, settings: Settings,
                  lr_scheduler: Any = None) -> None:
         self.actor = actor
         self.loaders = list(loaders)
         self.optimizer = optimizer
         self.settings = settings
         self.lr_scheduler = lr_scheduler
-        self.dist: DistInfo = getattr(settings, "dist", None) or DistInfo()
-        self.device = resolve_device(getattr(settings, "device", "auto"), self.dist)
+        self.dist: DistInfo = settings.dist
+        self.device = resolve_device(settings.device, self.dist)
         self.actor.to(self.device)
         if self.dist.enabled and not isinstance(self.actor.net, nn.parallel.DistributedDataParallel):
             ids = [self.device.index] if self.device.type == "cuda" else None
@@ -85,7 +86,7 @@ class BaseTrainer:
         # stream is a function of (loader seed, epoch) on every rank, also after a resume.
         self._loader_base_seeds = {ld.name: ld.generator.initial_seed() for ld in self.loaders
                                    if isinstance(getattr(ld, "generator", None), torch.Generator)}
-        self.max_retries = int(getattr(settings, "fail_safe_max_retries", 3))
+        self.max_retries = int(settings.fail_safe_max_retries)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -103,7 +104,7 @@ class BaseTrainer:
 
     @property
     def checkpoint_dir(self) -> Path:
-        override = getattr(self.settings, "checkpoint_dir_override", None)
+        override = self.settings.checkpoint_dir_override
         return Path(override) if override else Path(self.settings.checkpoint_dir)
 
     # ------------------------------------------------------------------ loop
@@ -176,8 +177,8 @@ class BaseTrainer:
             return None
         path = checkpoint_path(self.checkpoint_dir, self.net_type, self.epoch)
         save_checkpoint(self._checkpoint_state(), path)
-        prune_checkpoints(self.checkpoint_dir, self.net_type, getattr(self.settings, "checkpoint_keep_last", None),
-                          getattr(self.settings, "checkpoint_keep_epochs", ()))
+        prune_checkpoints(self.checkpoint_dir, self.net_type, self.settings.checkpoint_keep_last,
+                          self.settings.checkpoint_keep_epochs)
         return path
 
     def load_checkpoint(self, checkpoint: str | Path | int | None = None) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from ltr.admin.distributed import all_reduce_mean
+from ltr.admin.settings import Settings
 from ltr.admin.stats import AverageMeter
 from ltr.admin.tensorboard import TensorboardWriter
 from ltr.admin.visdom_logger import visdom_logger_from_settings
@@ -54,12 +55,12 @@ class LTRTrainer(BaseTrainer):
     every stat plus each param group's learning rate go to TensorBoard (rank 0 only).
     """
 
-    def __init__(self, actor: Any, loaders: Sequence[Any], optimizer: torch.optim.Optimizer, settings: Any,
+    def __init__(self, actor: Any, loaders: Sequence[Any], optimizer: torch.optim.Optimizer, settings: Settings,
                  lr_scheduler: Any = None) -> None:
         super().__init__(actor, loaders, optimizer, settings, lr_scheduler)
         self.meters: dict[str, OrderedDict[str, AverageMeter]] = {}
         self.tensorboard: TensorboardWriter | None = None
-        if self.is_main and getattr(settings, "use_tensorboard", True) and getattr(settings, "env", None) is not None:
+        if self.is_main and settings.use_tensorboard and settings.env is not None:
             self.tensorboard = TensorboardWriter(settings.tensorboard_dir)
         self.visdom = visdom_logger_from_settings(settings) if self.is_main else None  # --visdom: live curves
 
@@ -95,7 +96,7 @@ class LTRTrainer(BaseTrainer):
             from tqdm import tqdm  # only for interactive runs
 
             bar = tqdm(total=n, desc=f"{loader.name} {self.epoch}", leave=False, dynamic_ncols=True)
-        interval = max(int(getattr(self.settings, "print_interval", 1)), 1)
+        interval = max(int(self.settings.print_interval), 1)
         stack_dim = int(getattr(loader, "stack_dim", 0))
         start = prev = time.perf_counter()
         samples = 0
@@ -125,7 +126,7 @@ class LTRTrainer(BaseTrainer):
                         if i % interval == 0 or i == n:
                             (bar.write if bar is not None else _print)(line)
                         if (self.tensorboard is not None and training
-                                and getattr(self.settings, "tensorboard_iteration_loss", False)):
+                                and self.settings.tensorboard_iteration_loss):
                             self.tensorboard.add_scalars(loader.name, {"Loss/total/iteration": float(loss.item())},
                                                          (self.epoch - 1) * n + i)
                         if self.visdom is not None and training and (i % interval == 0 or i == n):
@@ -137,7 +138,7 @@ class LTRTrainer(BaseTrainer):
     def _use_progress_bar(self) -> bool:
         if not self.is_main:
             return False
-        pref = getattr(self.settings, "progress_bar", None)
+        pref = self.settings.progress_bar
         if pref is None:
             return bool(getattr(sys.stdout, "isatty", lambda: False)())
         return bool(pref)

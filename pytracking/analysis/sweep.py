@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ltr.admin.atomic_io import atomic_write_text
+from pytracking.utils.params import Params
 
 __all__ = [
     "CheckpointRun",
@@ -106,10 +107,12 @@ def find_checkpoints(pattern: str, param_name: str) -> list[CheckpointRun]:
 
 def apply_checkpoint(params: Any, checkpoint: PathLike) -> Any:
     """Point a parameter object at ``checkpoint``: ``network_path``, ``net_path`` and the ``net_path`` of the feature
-    extractor(s) in ``params.features`` (a single extractor or one with a ``features`` list)."""
+    extractor(s) in ``params.features`` (a single extractor or one with a ``features`` list). A typed parameter object
+    (:class:`pytracking.utils.params.Params`) gets only the path fields it declares; an old-style bag gets both."""
     path = str(Path(checkpoint).resolve())
-    params.network_path = path
-    params.net_path = path
+    for name in ("network_path", "net_path"):
+        if not isinstance(params, Params) or name in params.field_names():
+            setattr(params, name, path)
     features = getattr(params, "features", None)
     extractors = [features] + list(getattr(features, "features", []) or []) if features is not None else []
     for ex in extractors:

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from pytracking.utils.params import FeatureParams
+from pytracking.utils.params import Params
 
 __all__ = ["BackboneFeatures", "IMAGENET_MEAN", "IMAGENET_STD", "normalize_unit_rms"]
 
@@ -44,7 +44,8 @@ class BackboneFeatures:
     Args:
         backbone: registered constructor name (e.g. ``'mobilenetv2'``) or a backbone module.
         output_layer: the layer :meth:`extract` returns (the tracker's classifier feature).
-        fparams: the tracker's settings for this feature (learning rate, filter size, ...).
+        fparams: the tracker's typed settings for this feature (e.g. ``AtomFeatureParams``: learning rate,
+            filter size, ...); None = that tracker's defaults.
         keep_layers: further layers computed in the same pass; their raw maps of the last :meth:`extract` are in
             :attr:`layer_features` (e.g. the IoU-Net's inputs).
         backbone_kwargs: keyword arguments of the constructor (ignored for a module).
@@ -53,7 +54,7 @@ class BackboneFeatures:
             values up to float rounding).
     """
 
-    def __init__(self, backbone: str | nn.Module | None, output_layer: str, fparams: FeatureParams | None = None,
+    def __init__(self, backbone: str | nn.Module | None, output_layer: str, fparams: Params | None = None,
                  keep_layers: Sequence[str] = (), backbone_kwargs: Mapping[str, Any] | None = None,
                  normalize_power: int | None = 2, channels_last: bool = False) -> None:
         if normalize_power not in (None, 2):
@@ -62,7 +63,7 @@ class BackboneFeatures:
         self.backbone_kwargs = dict(backbone_kwargs or {})
         self.output_layer = output_layer
         self.keep_layers = list(keep_layers)
-        self.fparams = fparams if fparams is not None else FeatureParams()
+        self.fparams = fparams  # None: the tracker's default feature parameters
         self.normalize_power = normalize_power
         self.channels_last = channels_last
         self.device = torch.device("cpu")

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from pytracking.features.backbone_features import BackboneFeatures, normalize_unit_rms
-from pytracking.utils.params import FeatureParams
+from pytracking.utils.params import Params
 
 __all__ = ["ATOMNetworkFeatures", "ATOMResNet18", "NetworkPathError", "normalize_unit_rms", "resolve_network_path"]
 
@@ -58,13 +58,14 @@ class ATOMNetworkFeatures(BackboneFeatures):
             is given.
         net: an already built ATOM network (e.g. ``atom_resnet18(backbone_pretrained=False)`` for tests).
         output_layer: classifier layer (``'layer3'`` for ResNets).
-        fparams: classifier settings for this feature (learning rate, filter size, ...).
+        fparams: classifier settings for this feature (the tracker's typed feature parameters, e.g.
+            ``AtomFeatureParams``; None = that class's defaults).
         normalize_power: 2 = unit-RMS normalisation of the classifier features; None = none.
         channels_last: run the backbone in channels-last memory format (faster on some CPUs; same values).
     """
 
     def __init__(self, net_path: str | os.PathLike | None = None, net: nn.Module | None = None,
-                 output_layer: str = "layer3", fparams: FeatureParams | None = None,
+                 output_layer: str = "layer3", fparams: Params | None = None,
                  normalize_power: int | None = 2, channels_last: bool = False) -> None:
         if net is None and net_path is None:
             raise ValueError(f"{type(self).__name__} needs net_path (a checkpoint) or net (a network instance)")

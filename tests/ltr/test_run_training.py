@@ -81,7 +81,7 @@ def _epoch_target_variance(settings: Settings, epoch: int) -> float:
     function of (seed, epoch, index)): the epoch loss of the best constant predictor (one that outputs the mean IoU)."""
     from ltr.data.sampler import ATOMSampler
     from ltr.dataset import SyntheticVideo
-    from ltr.train_settings.bbreg.atom import build_processing
+    from ltr.trainers.pipelines.atom import build_processing
 
     proc, _ = build_processing(settings)
     data = SyntheticVideo(num_sequences=settings.synthetic_num_sequences, seq_len=settings.synthetic_seq_len,

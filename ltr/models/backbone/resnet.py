@@ -35,6 +35,7 @@ __all__ = [
     "resnet18",
     "resnet50",
     "load_pretrained",
+    "check_pretrained",
 ]
 
 # Order in which the forward pass produces named outputs. 'conv1' is the output of conv1+bn1+relu (before maxpool),
@@ -290,6 +291,33 @@ def _download_torchvision(arch: str) -> OrderedDict[str, torch.Tensor] | None:
         return weights.get_state_dict(progress=False)
     except (OSError, RuntimeError, ValueError):  # offline, blocked or corrupt download
         return None
+
+
+def check_pretrained(arch: str, pretrained: bool | str | os.PathLike | None,
+                     pretrained_dir: str | os.PathLike | None = None) -> str | None:
+    """Why ImageNet weights for ``arch`` cannot be had, or None when they can (or none are requested).
+
+    Training setups call this before loading any data, so that a missing weights file is reported together with the
+    other setup problems. ``pretrained``: False/None (random weights, nothing to check), True (the torchvision file
+    under ``pretrained_dir`` - default: the ``pretrained_networks`` setting - or a torchvision download), or a path.
+    """
+    if not pretrained:
+        return None
+    try:
+        found = _resolve_pretrained(arch, pretrained)
+    except FileNotFoundError as exc:
+        return str(exc)
+    if found is not None:
+        return None
+    try:
+        import torchvision  # noqa: F401, PLC0415 - optional dependency: its downloader may still work
+    except ImportError:
+        directory = Path(pretrained_dir) if pretrained_dir is not None else _pretrained_dir()
+        file_name = _TORCHVISION_FILES.get(arch, f"{arch}.pth")
+        target = directory / file_name if directory is not None else Path(file_name)
+        return (f"Pretrained {arch} weights not found: put torchvision's {file_name} at {target} (setting "
+                f"pretrained_networks, env LTR_PRETRAINED_NETWORKS), or pass --no-pretrained.")
+    return None
 
 
 def load_pretrained(model: ResNet, arch: str, pretrained: bool | str | os.PathLike) -> Path | None:

@@ -17,6 +17,9 @@ index per line) read from ``settings.<name>`` (defaults under ``ltr/data_specs/`
 readers. A missing dataset path, split list or pretrained backbone file is reported together in one message before
 anything is loaded.
 
+The numbers are the defaults of :class:`ltr.trainers.pipelines.atom.AtomTrainingParams`; the pipeline is
+:func:`ltr.trainers.pipelines.atom.train_atom`.
+
 ``settings.backbone_bn_eval`` (default False) keeps the frozen backbone's BatchNorm in eval mode; False reproduces
 the original training, whose frozen backbone still normalises with batch statistics.
 """
@@ -24,209 +27,27 @@ the original training, whose frozen backbone still normalises with batch statist
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
 
-import torch
-from torch import nn
-
-from ltr.actors import AtomActor
-from ltr.admin.settings import TrainingSetupError
-from ltr.admin.settings_errors import MissingSettingError
-from ltr.data import transforms as tfm
-from ltr.data.loader import LTRLoader
-from ltr.data.processing import ATOMProcessing
-from ltr.data.sampler import ATOMSampler
-from ltr.models.bbreg.atom import atom_resnet18
+from ltr.admin.settings import Settings, TrainingSetupError, apply_training_params
 from ltr.trainers import LTRTrainer
+from ltr.trainers.pipelines.atom import AtomTrainingParams, benchmark_datasets, check_benchmark_setup, train_atom
 
-__all__ = ["run", "TrainingSetupError", "DEFAULTS", "apply_defaults", "build_processing", "train_atom",
-           "check_pretrained"]
+__all__ = ["run"]
 
 logger = logging.getLogger("ltr.train_settings")
 
-DATA_SPECS = Path(__file__).resolve().parents[2] / "data_specs"
 
-DEFAULTS: dict[str, Any] = {
-    "description": "ATOM IoU predictor with default settings (ResNet-18, published setup).",
-    "batch_size": 64,
-    "num_workers": 8,
-    "print_interval": 1,
-    "normalize_mean": [0.485, 0.456, 0.406],
-    "normalize_std": [0.229, 0.224, 0.225],
-    "search_area_factor": 5.0,
-    "feature_sz": 18,
-    "center_jitter_factor": {"train": 0.0, "test": 4.5},
-    "scale_jitter_factor": {"train": 0.0, "test": 0.5},
-    "proposal_params": {"min_iou": 0.1, "boxes_per_frame": 16, "sigma_factor": [0.01, 0.05, 0.1, 0.2, 0.3]},
-    "grayscale_probability": 0.05,
-    "brightness_jitter": 0.2,
-    "samples_per_epoch": 1000 * 64,
-    "val_samples_per_epoch": 500 * 64,
-    "val_epoch_interval": 5,
-    "max_gap": 50,
-    "epochs": 50,
-    "lr": 1e-3,
-    "lr_step_size": 15,
-    "lr_gamma": 0.2,
-    "pretrained": True,
-    "datasets": ["lasot", "got10k", "trackingnet", "coco"],
-    "trackingnet_sets": [0, 1, 2, 3],
-    "lasot_train_split": "train",  # the official protocol split, built in (ltr.dataset.lasot_splits)
-    "got10k_train_split": str(DATA_SPECS / "got10k_vot_train_split.txt"),
-    "got10k_val_split": str(DATA_SPECS / "got10k_vot_val_split.txt"),
-}
-
-# run_training override name -> settings attribute
-OVERRIDE_KEYS = {"epochs": "epochs", "batch_size": "batch_size", "workers": "num_workers",
-                 "samples_per_epoch": "samples_per_epoch", "datasets": "datasets", "pretrained": "pretrained"}
-
-_DATASET_SETTING = {"lasot": "lasot_dir", "got10k": "got10k_dir", "trackingnet": "trackingnet_dir",
-                    "coco": "coco_dir"}
-
-
-def apply_defaults(settings: Any, defaults: dict[str, Any]) -> None:
-    """Set every default not already set on ``settings``, then apply command-line overrides on top."""
-    for key, value in defaults.items():
-        if not hasattr(settings, key):
-            setattr(settings, key, value)
-    for name, value in (getattr(settings, "overrides", None) or {}).items():
-        attr = OVERRIDE_KEYS.get(name)
-        if attr is not None and value is not None:
-            setattr(settings, attr, value)
-    settings.output_sz = int(settings.feature_sz) * 16
-
-
-def check_pretrained(settings: Any) -> str | None:
-    """Problem description if ImageNet weights are requested but no local file exists, else None."""
-    if not settings.pretrained:
-        return None
-    from ltr.models.backbone.resnet import _TORCHVISION_FILES, _resolve_pretrained
-
-    try:
-        found = _resolve_pretrained("resnet18", settings.pretrained)
-    except FileNotFoundError as exc:
-        return str(exc)
-    if found is not None:
-        return None
-    try:
-        import torchvision  # noqa: F401 - download may work
-    except ImportError:
-        target = Path(settings.env.pretrained_networks) / _TORCHVISION_FILES["resnet18"]
-        return (f"Pretrained ResNet-18 weights not found: put torchvision's {_TORCHVISION_FILES['resnet18']} at "
-                f"{target} (setting pretrained_networks, env LTR_PRETRAINED_NETWORKS), or pass --no-pretrained.")
-    return None
-
-
-def _collect_missing(settings: Any) -> list[str]:
-    problems: list[str] = []
-    unknown = [d for d in settings.datasets if d not in _DATASET_SETTING]
-    if unknown:
-        problems.append(f"Unknown dataset name(s) {unknown} in --datasets; choose from {sorted(_DATASET_SETTING)}.")
-    needed = [d for d in settings.datasets if d in _DATASET_SETTING]
-    if "got10k" not in needed:
-        needed.append("got10k")  # validation set
-    for name in needed:
-        try:
-            settings.env.require(_DATASET_SETTING[name])
-        except MissingSettingError as exc:
-            problems.append(str(exc))
-    splits = []
-    if "lasot" in settings.datasets:
-        if settings.lasot_train_split != "train":
-            splits.append(("lasot_train_split", "LaSOT training sequence names"))
-    splits += [("got10k_train_split", "GOT-10k vot-train sequences (names or 0-based indices)"),
-               ("got10k_val_split", "GOT-10k vot-val sequences (names or 0-based indices)")]
-    for attr, what in splits:
-        if attr == "got10k_train_split" and "got10k" not in settings.datasets:
-            continue
-        path = getattr(settings, attr)
-        if path and not Path(path).is_file():
-            problems.append(f"Split list '{attr}' not found at {path} ({what}, one per line). Put the file there "
-                            f"or set settings.{attr} in the train settings.")
-    problem = check_pretrained(settings)
-    if problem:
-        problems.append(problem)
-    return problems
-
-
-def build_processing(settings: Any) -> tuple[ATOMProcessing, ATOMProcessing]:
-    """Training and validation processing (crops, jitter, proposals) from the settings."""
-    joint = tfm.Transform(tfm.ToGrayscale(probability=settings.grayscale_probability))
-    train_tf = tfm.Transform(tfm.ToTensorAndJitter(settings.brightness_jitter),
-                             tfm.Normalize(mean=settings.normalize_mean, std=settings.normalize_std))
-    val_tf = tfm.Transform(tfm.ToTensor(), tfm.Normalize(mean=settings.normalize_mean, std=settings.normalize_std))
-    common = {"search_area_factor": settings.search_area_factor, "output_sz": settings.output_sz,
-              "center_jitter_factor": settings.center_jitter_factor,
-              "scale_jitter_factor": settings.scale_jitter_factor,
-              "proposal_params": settings.proposal_params, "mode": "sequence"}
-    return (ATOMProcessing(transform=train_tf, joint_transform=joint, **common),
-            ATOMProcessing(transform=val_tf, joint_transform=joint, **common))
-
-
-def rank_seed(settings: Any) -> int:
-    """Sampler seed of this process: every rank draws its own stream of training pairs."""
-    return int(settings.seed) + 1000 * int(settings.dist.rank)
-
-
-def train_atom(settings: Any, train_datasets: Sequence[Any], val_datasets: Sequence[Any],
-               net_factory: Callable[[], nn.Module] | None = None) -> LTRTrainer:
-    """Shared ATOM pipeline: samplers, loaders, network, actor, optimizer, scheduler, trainer; trains and returns it."""
-    proc_train, proc_val = build_processing(settings)
-    seed = rank_seed(settings)
-    train_sampler = ATOMSampler(train_datasets, [1] * len(train_datasets), samples_per_epoch=settings.samples_per_epoch,
-                                max_gap=settings.max_gap, processing=proc_train, seed=seed)
-    val_sampler = ATOMSampler(val_datasets, [1] * len(val_datasets), samples_per_epoch=settings.val_samples_per_epoch,
-                              max_gap=settings.max_gap, processing=proc_val, seed=seed + 500)
-    loader_train = LTRLoader("train", train_sampler, training=True, batch_size=settings.batch_size,
-                             num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1, seed=seed)
-    loader_val = LTRLoader("val", val_sampler, training=False, batch_size=settings.batch_size,
-                           num_workers=settings.num_workers, shuffle=False, drop_last=True, stack_dim=1,
-                           epoch_interval=settings.val_epoch_interval, seed=seed + 500)
-
-    if net_factory is None:
-        pretrained = settings.pretrained if settings.pretrained else None
-        net = atom_resnet18(backbone_pretrained=pretrained)
-    else:
-        net = net_factory()
-    actor = AtomActor(net=net, objective=nn.MSELoss(), backbone_bn_eval=settings.backbone_bn_eval)
-    optimizer = torch.optim.Adam(net.bb_regressor.parameters(), lr=settings.lr)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=settings.lr_step_size, gamma=settings.lr_gamma)
-    trainer = LTRTrainer(actor, [loader_train, loader_val], optimizer, settings, scheduler)
-    trainer.train(int(settings.epochs), load_latest=True, fail_safe=True)
-    return trainer
-
-
-def _build_datasets(settings: Any) -> tuple[list[Any], list[Any]]:
-    from ltr.dataset import Got10k, Lasot, MSCOCOSeq, TrackingNet
-
-    env = settings.env
-    train = []
-    for name in settings.datasets:
-        if name == "lasot":
-            train.append(Lasot(env.require("lasot_dir"), split=settings.lasot_train_split))
-        elif name == "got10k":
-            train.append(Got10k(env.require("got10k_dir"), split=settings.got10k_train_split))
-        elif name == "trackingnet":
-            train.append(TrackingNet(env.require("trackingnet_dir"), set_ids=list(settings.trackingnet_sets)))
-        elif name == "coco":
-            train.append(MSCOCOSeq(env.require("coco_dir")))
-    val = [Got10k(env.require("got10k_dir"), split=settings.got10k_val_split)]
-    return train, val
-
-
-def run(settings: Any) -> LTRTrainer:
+def run(settings: Settings) -> LTRTrainer:
     """Train ATOM's IoU-Net with the published setup (plus command-line overrides)."""
-    apply_defaults(settings, DEFAULTS)
+    apply_training_params(settings, AtomTrainingParams, __file__)
     if isinstance(settings.datasets, str):
         settings.datasets = [d.strip() for d in settings.datasets.split(",") if d.strip()]
-    problems = _collect_missing(settings)
+    problems = check_benchmark_setup(settings)
     if problems:
         raise TrainingSetupError("Cannot start bbreg/atom training; fix the following:\n\n" +
                                  "\n\n".join(f"- {p}" for p in problems))
     if not settings.pretrained:
         logger.warning("Training with a RANDOM backbone (--no-pretrained): ATOM's IoU-Net expects ImageNet features; "
                        "use this only for tests and experiments.")
-    train, val = _build_datasets(settings)
+    train, val = benchmark_datasets(settings)
     return train_atom(settings, train, val)

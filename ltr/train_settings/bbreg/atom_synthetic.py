@@ -2,8 +2,8 @@
 
 Why: the offline demo, the tests and a fresh checkout without any benchmark data need a training run that finishes
 in minutes on a 2-core CPU and produces an IoU predictor that actually ranks boxes. Everything except the data, the
-sizes and the crop geometry is the ATOM setup of :mod:`ltr.train_settings.bbreg.atom` (same processing, sampler,
-actor, optimizer, scheduler and trainer; the backbone stays frozen).
+sizes and the crop geometry is the ATOM pipeline :func:`ltr.trainers.pipelines.atom.train_atom` (same processing,
+sampler, actor, optimizer, scheduler and trainer; the backbone stays frozen).
 
 Sizes (all plain settings attributes, overridable from the command line where ``run_training`` has an option):
 1000 sequences of 40 frames at 160x224 (rendered on demand, so many cost nothing and give the IoU-Net more distinct
@@ -28,51 +28,55 @@ target variance with eval-mode BatchNorm against 0.71x with train-mode BatchNorm
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
-from ltr.train_settings.bbreg.atom import DEFAULTS as ATOM_DEFAULTS
-from ltr.train_settings.bbreg.atom import TrainingSetupError, apply_defaults, check_pretrained, train_atom
+from ltr.admin.settings import Settings, TrainingSetupError, apply_training_params
+from ltr.models.backbone.resnet import check_pretrained
 from ltr.trainers import LTRTrainer
+from ltr.trainers.pipelines.atom import AtomTrainingParams, train_atom
 
-__all__ = ["run", "DEFAULTS"]
-
-DEFAULTS: dict[str, Any] = {
-    **ATOM_DEFAULTS,
-    "description": "ATOM IoU predictor on synthetic videos (offline smoke training).",
-    "batch_size": 8,
-    "num_workers": 0,
-    "feature_sz": 6,
-    "search_area_factor": 1.7,
-    "center_jitter_factor": {"train": 0.0, "test": 1.0},
-    "samples_per_epoch": 256,
-    "val_samples_per_epoch": 64,
-    "val_epoch_interval": 10,
-    "epochs": 30,
-    "lr_step_size": 20,
-    "pretrained": False,
-    "datasets": ["synthetic"],
-    "synthetic_num_sequences": 1000,
-    "synthetic_backbone_bn_eval": True,  # becomes settings.backbone_bn_eval (see module docstring)
-    "synthetic_seq_len": 40,
-    "synthetic_image_size": (160, 224),
-    "synthetic_train_seed": 11,
-    "synthetic_val_seed": 12,
-    "max_gap": 20,
-}
+__all__ = ["AtomSyntheticTrainingParams", "run"]
 
 
-def run(settings: Any) -> LTRTrainer:
+@dataclass(eq=False)
+class AtomSyntheticTrainingParams(AtomTrainingParams):
+    """ATOM's hyper-parameters with the synthetic setup's numbers (see the module docstring)."""
+
+    description: str = "ATOM IoU predictor on synthetic videos (offline smoke training)."
+    batch_size: int = 8
+    num_workers: int = 0
+    feature_sz: int = 6
+    search_area_factor: float = 1.7
+    center_jitter_factor: dict[str, float] = field(default_factory=lambda: {"train": 0.0, "test": 1.0})
+    samples_per_epoch: int = 256
+    val_samples_per_epoch: int = 64
+    val_epoch_interval: int = 10
+    epochs: int = 30
+    lr_step_size: int = 20
+    pretrained: bool | str = False
+    datasets: list[str] = field(default_factory=lambda: ["synthetic"])
+    max_gap: int = 20
+    # --- the synthetic videos
+    synthetic_num_sequences: int = 1000
+    synthetic_backbone_bn_eval: bool = True  # becomes settings.backbone_bn_eval (see module docstring)
+    synthetic_seq_len: int = 40
+    synthetic_image_size: tuple[int, int] = (160, 224)
+    synthetic_train_seed: int = 11
+    synthetic_val_seed: int = 12
+
+
+def run(settings: Settings) -> LTRTrainer:
     """Train on synthetic data (see module docstring)."""
     from ltr.dataset import SyntheticVideo
 
-    apply_defaults(settings, DEFAULTS)
+    apply_training_params(settings, AtomSyntheticTrainingParams, __file__)
     settings.backbone_bn_eval = bool(settings.synthetic_backbone_bn_eval)
-    if getattr(settings, "checkpoint_keep_last", None) is None:
+    if settings.checkpoint_keep_last is None:
         settings.checkpoint_keep_last = 1  # a smoke/demo run: keep the newest checkpoint (resume), not 30 x 114 MB
     datasets = settings.datasets.split(",") if isinstance(settings.datasets, str) else list(settings.datasets)
     if [d.strip() for d in datasets] != ["synthetic"]:
         raise TrainingSetupError(f"bbreg/atom_synthetic trains on 'synthetic' only, got --datasets {datasets}")
-    problem = check_pretrained(settings)
+    problem = check_pretrained("resnet18", settings.pretrained, settings.env.pretrained_networks)
     if problem:
         raise TrainingSetupError(f"Cannot start bbreg/atom_synthetic training:\n- {problem}")
 

@@ -4,12 +4,12 @@ target-not-found / distractor reasoning (VOT restarts the tracker after failures
 from __future__ import annotations
 
 from pytracking.parameter.atom.default import base_parameters
-from pytracking.utils.params import TrackerParams
+from pytracking.tracker.atom.params import AtomParams
 
 __all__ = ["parameters"]
 
 
-def parameters() -> TrackerParams:
+def parameters() -> AtomParams:
     """``atom default_vot``."""
     params = base_parameters()
     params.features.fparams.learning_rate = 0.0075

@@ -24,7 +24,7 @@ def backbone_parameters(backbone: str, layer: str, scale_factors: torch.Tensor,
     of ``sample_size`` pixels and the scale from a batched search over ``scale_factors`` (no IoU-Net)."""
     params = base_parameters()
     fparams = params.features.fparams
-    params.net_path = None
+    params.net_path = ""  # no network file: the backbone comes from its wheel
     params.features = BackboneFeatures(backbone, output_layer=layer, fparams=fparams,
                                        backbone_kwargs={"output_layers": [layer], "pretrained": True},
                                        normalize_power=2, channels_last=True)

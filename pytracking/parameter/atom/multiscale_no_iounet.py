@@ -5,12 +5,12 @@ from __future__ import annotations
 import torch
 
 from pytracking.parameter.atom.default import base_parameters
-from pytracking.utils.params import TrackerParams
+from pytracking.tracker.atom.params import AtomParams
 
 __all__ = ["parameters"]
 
 
-def parameters() -> TrackerParams:
+def parameters() -> AtomParams:
     """``atom multiscale_no_iounet``."""
     params = base_parameters()
     params.scale_factors = 1.02 ** torch.arange(-2, 3).float()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pytracking.features.extractors import NetworkPathError
 from pytracking.parameter.atom.default import base_parameters
-from pytracking.utils.params import TrackerParams
+from pytracking.tracker.atom.params import AtomParams
 
 __all__ = ["TRAINING_RUN", "parameters", "synthetic_network_path"]
 
@@ -44,6 +44,6 @@ def synthetic_network_path() -> Path:
     return latest
 
 
-def parameters() -> TrackerParams:
+def parameters() -> AtomParams:
     """``atom synthetic``."""
     return base_parameters(net_path=str(synthetic_network_path()))

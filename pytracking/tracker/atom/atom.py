@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -33,10 +34,12 @@ from pytracking.tracker.atom.localization import (
     localize_simple,
 )
 from pytracking.tracker.atom.optim import make_activation
+from pytracking.tracker.atom.params import AtomFeatureParams, AtomParams
 from pytracking.tracker.atom.scores import ScoreUpsampler, label_center, label_map
 from pytracking.tracker.base.basetracker import BaseTracker
+from pytracking.utils.params import TrackerParams
 
-__all__ = ["ATOM", "select_device"]
+__all__ = ["ATOM", "as_atom_params", "select_device"]
 
 
 def select_device(use_gpu: bool) -> torch.device:
@@ -44,25 +47,47 @@ def select_device(use_gpu: bool) -> torch.device:
     return torch.device("cuda") if use_gpu and torch.cuda.is_available() else torch.device("cpu")
 
 
+def as_atom_params(params: AtomParams | TrackerParams) -> AtomParams:
+    """``params`` itself, or a deprecated ``TrackerParams`` bag converted (with a warning; unknown names are errors)."""
+    if isinstance(params, AtomParams):
+        return params
+    if isinstance(params, TrackerParams):
+        where = f"ATOM parameters {getattr(params, 'param_name', '') or '(old-style TrackerParams)'}"
+        warnings.warn(f"{where}: TrackerParams is deprecated, build pytracking.tracker.atom.params.AtomParams "
+                      f"instead (the old form stops working in the next release)", DeprecationWarning, stacklevel=3)
+        converted = AtomParams.from_legacy(params, where)
+        if converted.features is not None and isinstance(converted.features.fparams, TrackerParams):
+            converted.features.fparams = AtomFeatureParams.from_legacy(converted.features.fparams,
+                                                                       f"{where} (features.fparams)")
+        return converted
+    raise TypeError(f"ATOM needs AtomParams (pytracking.tracker.atom.params), got {type(params).__name__}")
+
+
 class ATOM(BaseTracker):
-    """The ATOM tracker; settings come from ``pytracking/parameter/atom/<name>.py``."""
+    """The ATOM tracker; settings come from ``pytracking/parameter/atom/<name>.py`` (an :class:`AtomParams`)."""
+
+    def __init__(self, params: AtomParams) -> None:
+        super().__init__(as_atom_params(params))
+        self.params: AtomParams
 
     # ------------------------------------------------------------------ setup
     def _sample_size(self) -> torch.Tensor:
         p = self.params
         stride = self.features.stride
-        shape = p.get("search_area_shape", "square")
+        shape = p.search_area_shape
         area = self.base_target_sz * p.search_area_scale
         if shape == "square":
             sz = torch.round(torch.sqrt(area.prod())) * torch.ones(2)
         elif shape == "initrect":
             sz = torch.round(area)
         elif shape == "fixed":
+            if p.image_sample_size is None:
+                raise ValueError("search_area_shape 'fixed' needs image_sample_size (set it in the parameter file)")
             sz = torch.ones(2) * p.image_sample_size
         else:
             raise ValueError(f"unknown search_area_shape {shape!r} (expected 'square', 'initrect' or 'fixed')")
         # Make the feature size even (even filter) or odd, so the target can sit at the sample centre.
-        if p.get("feature_size_odd", False):
+        if p.feature_size_odd:
             sz += stride - sz % (2 * stride)
         else:
             sz += stride - (sz + stride) % (2 * stride)
@@ -71,14 +96,18 @@ class ATOM(BaseTracker):
     def initialize(self, image: np.ndarray, info: dict) -> dict:
         """Start on ``info['init_bbox'] = [x, y, w, h]``; returns ``{'time': seconds}`` (network loading excluded)."""
         p = self.params
-        self.device = select_device(bool(p.get("use_gpu", True)))
+        if p.features is None:
+            raise ValueError("ATOM parameters have no feature extractor: the parameter file must set params.features "
+                             "(see pytracking/parameter/atom/default.py)")
+        self.device = select_device(bool(p.use_gpu))
         self.features = p.features
+        self.fparams = self.features.fparams if self.features.fparams is not None else AtomFeatureParams()
         self.features.initialize(self.device)
         tic = time.perf_counter()
 
         self.frame_num = 1
-        self.generator = torch.Generator().manual_seed(int(p.get("seed", 0)))
-        fparams = self.features.fparams
+        self.generator = torch.Generator().manual_seed(int(p.seed))
+        fparams = self.fparams
         x, y, w, h = (float(v) for v in info["init_bbox"])
         self.pos = torch.tensor([y + (h - 1) / 2, x + (w - 1) / 2])
         self.target_sz = torch.tensor([h, w])
@@ -95,24 +124,23 @@ class ATOM(BaseTracker):
         self.img_sample_sz = self._sample_size()
         self.img_support_sz = self.img_sample_sz
         self.feature_sz = self.features.size(self.img_sample_sz)
-        self.output_sz = p.get("score_upsample_factor", 1) * self.img_support_sz
-        k = int(fparams.get("filter_size"))
+        self.output_sz = p.score_upsample_factor * self.img_support_sz
+        k = int(fparams.filter_size)
         self.kernel_size = (k, k)
         self.iou_img_sample_sz = self.img_sample_sz
-        self.use_iou_net = bool(p.get("use_iou_net", True))
-        self.scale_factors = torch.as_tensor(p.get("scale_factors", torch.ones(1)), dtype=torch.float32).reshape(-1)
+        self.use_iou_net = bool(p.use_iou_net)
+        self.scale_factors = torch.as_tensor(p.scale_factors, dtype=torch.float32).reshape(-1)
 
         out_hw = (int(self.output_sz[0]), int(self.output_sz[1]))
         self.upsampler = ScoreUpsampler(self.feature_sz.tolist(), out_hw, self.kernel_size, device=self.device)
         self.output_window = (dcf.hann2d(out_hw, centered=False)[0, 0].to(self.device)
-                              if p.get("window_output", False) else None)
+                              if p.window_output else None)
         self.sigma = (torch.sqrt((self.feature_sz / self.img_support_sz * self.base_target_sz).prod())
-                      * fparams.get("output_sigma_factor") * torch.ones(2))
+                      * fparams.output_sigma_factor * torch.ones(2))
         self.loc_params = AdvancedLocalizationParams(
-            p.get("target_not_found_threshold", 0.25), p.get("distractor_threshold", 0.8),
-            p.get("hard_negative_threshold", 0.5), p.get("displacement_scale", 0.8))
-        self.box_params = bbreg.BoxRefinementParams(**{k: p.get(k, v) for k, v in
-                                                       vars(bbreg.BoxRefinementParams()).items()})
+            p.target_not_found_threshold, p.distractor_threshold, p.hard_negative_threshold, p.displacement_scale)
+        self.box_params = bbreg.BoxRefinementParams(**{k: getattr(p, k) for k in
+                                                       vars(bbreg.BoxRefinementParams())})
 
         im = numpy_to_torch(image).to(self.device)
         self.image_sz = torch.tensor([float(im.shape[2]), float(im.shape[3])])
@@ -121,8 +149,8 @@ class ATOM(BaseTracker):
 
         sample_sz = (int(self.img_sample_sz[0]), int(self.img_sample_sz[1]))
         init = generate_init_samples(self.features, im, self.pos, self.target_scale, sample_sz,
-                                     p.get("augmentation", {}), p.get("augmentation_expansion_factor", None),
-                                     p.get("random_shift_factor", 0), self.generator)
+                                     p.augmentation, p.augmentation_expansion_factor, p.random_shift_factor,
+                                     self.generator)
         if self.use_iou_net:
             self._init_iou_net(init.iou_backbone_features)
 
@@ -133,8 +161,8 @@ class ATOM(BaseTracker):
                                          self.img_support_sz.tolist()), self.device)
                   for shift in init.shifts]
 
-        self.classifier = OnlineClassifier(p, fparams, make_activation(p.get("projection_activation", "none")),
-                                           make_activation(p.get("response_activation", ("mlu", 0.05))),
+        self.classifier = OnlineClassifier(p, fparams, make_activation(p.projection_activation),
+                                           make_activation(p.response_activation),
                                            self.generator, debug=self.debug_level >= 3)
         self.classifier.initialize(init.features, torch.cat(labels))
         self._register_optimizer_plots()
@@ -148,7 +176,7 @@ class ATOM(BaseTracker):
         with torch.no_grad():
             modulation = self.iou_predictor.get_modulation(backbone_feats, box.reshape(1, 4).to(self.device))
         self.target_feat = [m.detach() for m in modulation]
-        use_closed_form = bool(self.params.get("iounet_closed_form_grad", True))
+        use_closed_form = bool(self.params.iounet_closed_form_grad)
         self.closed_form_iou = (ClosedFormIoU(self.iou_predictor)
                                 if use_closed_form and ClosedFormIoU.supports(self.iou_predictor) else None)
 
@@ -169,17 +197,17 @@ class ATOM(BaseTracker):
         flag = loc.flag
         scale_ind = loc.scale_ind
         translation = loc.disp * (self.img_support_sz / self.output_sz) * self.target_scale
-        if not p.get("advanced_localization", False):
+        if not p.advanced_localization:
             translation = translation * self.scale_factors[scale_ind]
 
         if flag != NOT_FOUND:
             if self.use_iou_net:
-                update_scale = bool(p.get("update_scale_when_uncertain", True)) or flag != "uncertain"
-                if p.get("use_classifier", True):
+                update_scale = bool(p.update_scale_when_uncertain) or flag != "uncertain"
+                if p.use_classifier:
                     self._update_state(sample_pos + translation)
                 self._refine_target_box(sample_pos, float(sample_scales[scale_ind]), scale_ind, update_scale,
                                         patches[scale_ind])
-            elif p.get("use_classifier", True):
+            elif p.use_classifier:
                 self._update_state(sample_pos + translation, float(sample_scales[scale_ind]))
 
         self.debug_register(2, "heatmap", "Score Map", lambda: centred[scale_ind].detach().cpu())
@@ -190,13 +218,13 @@ class ATOM(BaseTracker):
         hard_negative = flag == "hard_negative"
         if flag not in (NOT_FOUND, "uncertain"):
             label = self._label(sample_pos, float(sample_scales[scale_ind]))
-            lr = p.get("hard_negative_learning_rate") if hard_negative else None
+            lr = p.hard_negative_learning_rate if hard_negative else None
             self.classifier.add_sample(test_x[scale_ind:scale_ind + 1], label, lr)
         if hard_negative:
-            self.classifier.run(int(p.get("hard_negative_CG_iter")))
+            self.classifier.run(int(p.hard_negative_CG_iter))
             self._register_optimizer_plots()
-        elif (self.frame_num - 1) % int(p.get("train_skipping")) == 0:
-            self.classifier.run(int(p.get("CG_iter")))
+        elif (self.frame_num - 1) % int(p.train_skipping) == 0:
+            self.classifier.run(int(p.CG_iter))
             self._register_optimizer_plots()
 
         if self.use_iou_net and flag != NOT_FOUND:
@@ -207,14 +235,14 @@ class ATOM(BaseTracker):
     def _localize(self, scores: torch.Tensor) -> tuple[Localization, torch.Tensor]:
         """Window (optionally), centre and localise; returns the localisation and the centred maps."""
         p = self.params
-        hn_unwindowed = self.output_window is not None and p.get("perform_hn_without_windowing", False)
+        hn_unwindowed = self.output_window is not None and p.perform_hn_without_windowing
         unwindowed = center_scores(scores) if hn_unwindowed else None
         if self.output_window is not None:
             scores = scores * self.output_window
         centred = center_scores(scores)
-        if not p.get("advanced_localization", False):
+        if not p.advanced_localization:
             return localize_simple(centred), centred
-        neigh = (p.get("target_neighborhood_scale", 2.2) * self.target_sz / self.target_scale
+        neigh = (p.target_neighborhood_scale * self.target_sz / self.target_scale
                  * (self.output_sz / self.img_support_sz))
         loc = localize_advanced(centred, (float(neigh[0]), float(neigh[1])), self.loc_params,
                                 second_peak_scores=unwindowed)
@@ -242,8 +270,8 @@ class ATOM(BaseTracker):
         init_box = bbreg.iounet_box(self.pos, self.target_sz, sample_pos, sample_scale, self.iou_img_sample_sz)
         backbone = [f[scale_ind:scale_ind + 1] for f in self.features.iounet_backbone_features]
         region = bbreg.RegionIoUFeatures(self.iou_predictor, backbone,
-                                         restrict=bool(self.params.get("iounet_restrict_region", True)),
-                                         slack=int(self.params.get("iounet_region_slack", 1)))
+                                         restrict=bool(self.params.iounet_restrict_region),
+                                         slack=int(self.params.iounet_region_slack))
         self.iou_region = region  # kept for inspection (region size, recomputations)
         boxes = bbreg.jitter_boxes(init_box, bp.num_init_random_boxes, bp.box_jitter_pos, bp.box_jitter_sz,
                                    self.generator).to(self.device)
@@ -278,7 +306,7 @@ class ATOM(BaseTracker):
         new_pos = new_pos.flip(0) * sample_scale + sample_pos
         new_target_sz = box[2:].flip(0) * sample_scale
         self.pos_iounet = new_pos.clone()
-        if self.params.get("use_iounet_pos_for_learning", True):
+        if self.params.use_iounet_pos_for_learning:
             self.pos = new_pos.clone()
         self.target_sz = new_target_sz
         if update_scale:

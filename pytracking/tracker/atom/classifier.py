@@ -15,7 +15,7 @@ from pytracking.libs.optimization import ConjugateGradient, GaussNewtonCG
 from pytracking.libs.tensorlist import TensorList
 from pytracking.tracker.atom.memory import SampleMemory
 from pytracking.tracker.atom.optim import Activation, ConvProblem, FactorizedConvProblem
-from pytracking.utils.params import FeatureParams, TrackerParams
+from pytracking.tracker.atom.params import AtomFeatureParams, AtomParams
 
 __all__ = ["OnlineClassifier"]
 
@@ -33,7 +33,7 @@ class OnlineClassifier:
         debug: record losses, CG residuals and gradient magnitudes (for plots); never changes results.
     """
 
-    def __init__(self, params: TrackerParams, fparams: FeatureParams, projection_activation: Activation,
+    def __init__(self, params: AtomParams, fparams: AtomFeatureParams, projection_activation: Activation,
                  response_activation: Activation, generator: torch.Generator, debug: bool = False) -> None:
         self.params = params
         self.fparams = fparams
@@ -41,11 +41,11 @@ class OnlineClassifier:
         self.response_activation = response_activation
         self.generator = generator
         self.debug = debug
-        self.filter_reg = float(fparams.get("filter_reg"))
+        self.filter_reg = float(fparams.filter_reg)
         self.projection_matrix: torch.Tensor | None = None
         self.filter: torch.Tensor | None = None
-        self.memory = SampleMemory(params.get("sample_memory_size", 250), fparams.get("learning_rate"),
-                                   fparams.get("init_samples_minimum_weight", None))
+        self.memory = SampleMemory(params.sample_memory_size, fparams.learning_rate,
+                                   fparams.init_samples_minimum_weight)
         self.filter_optimizer: ConjugateGradient | None = None
         self.losses: list[float] = []
         self.residuals: list[float] = []
@@ -53,8 +53,8 @@ class OnlineClassifier:
 
     # ------------------------------------------------------------------ initialisation
     def _init_projection(self, x: torch.Tensor) -> torch.Tensor:
-        method = self.params.get("proj_init_method", "randn")
-        dim_out, dim_in = int(self.fparams.get("compressed_dim")), x.shape[1]
+        method = self.params.proj_init_method
+        dim_out, dim_in = int(self.fparams.compressed_dim), x.shape[1]
         if method == "randn":
             p = torch.randn(dim_out, dim_in, 1, 1, generator=self.generator) / math.sqrt(dim_in)
             return p.to(x.device)
@@ -67,8 +67,8 @@ class OnlineClassifier:
         raise ValueError(f"unknown proj_init_method {method!r} (expected 'randn' or 'pca')")
 
     def _init_filter(self, dim: int, device: torch.device) -> torch.Tensor:
-        k = int(self.fparams.get("filter_size"))
-        method = self.params.get("filter_init_method", "randn")
+        k = int(self.fparams.filter_size)
+        method = self.params.filter_init_method
         shape = (1, dim, k, k)
         if method == "zeros":
             return torch.zeros(shape, device=device)
@@ -85,13 +85,13 @@ class OnlineClassifier:
         self.filter = self._init_filter(self.projection_matrix.shape[0], init_samples.device)
         weights = init_samples.new_full((n,), 1.0 / n)
         joint_problem = FactorizedConvProblem(init_samples, init_labels, self.filter_reg,
-                                              float(self.fparams.get("projection_reg")), weights,
+                                              float(self.fparams.projection_reg), weights,
                                               self.projection_activation, self.response_activation)
-        closed_form = bool(p.get("closed_form_gauss_newton", True))
+        closed_form = bool(p.closed_form_gauss_newton)
         joint_problem.use_closed_form = closed_form
         joint_var = TensorList([self.filter, self.projection_matrix])
         joint_opt = GaussNewtonCG(joint_problem, joint_var, debug=self.debug)  # Fletcher-Reeves, as published
-        init_cg, init_gn = int(p.get("init_CG_iter")), int(p.get("init_GN_iter"))
+        init_cg, init_gn = int(p.init_CG_iter), int(p.init_GN_iter)
         joint_opt.run(init_cg // init_gn, init_gn)
         self.losses, self.residuals = list(joint_opt.losses), list(joint_opt.residuals)
         self.gradient_mags = list(joint_opt.gradient_mags)
@@ -100,13 +100,13 @@ class OnlineClassifier:
         conv_problem = ConvProblem(self.memory.samples, self.memory.labels, self.filter_reg, self.memory.weights,
                                    self.response_activation, num_active=lambda: self.memory.num_active)
         conv_problem.use_closed_form = closed_form
-        forgetting = p.get("CG_forgetting_rate", None)
-        dff = 0.0 if not forgetting else (1 - forgetting) ** int(p.get("train_skipping", 1))
+        forgetting = p.CG_forgetting_rate
+        dff = 0.0 if not forgetting else (1 - forgetting) ** int(p.train_skipping)
         self.filter_optimizer = ConjugateGradient(conv_problem, TensorList([self.filter]),
-                                                  fletcher_reeves=bool(p.get("fletcher_reeves", False)),
-                                                  standard_alpha=bool(p.get("standard_alpha", True)),
+                                                  fletcher_reeves=bool(p.fletcher_reeves),
+                                                  standard_alpha=bool(p.standard_alpha),
                                                   direction_forget_factor=dff, debug=self.debug)
-        self.run(int(p.get("post_init_CG_iter", 0)))
+        self.run(int(p.post_init_CG_iter))
 
     # ------------------------------------------------------------------ use
     def project(self, x: torch.Tensor) -> torch.Tensor:

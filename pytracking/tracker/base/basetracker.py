@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from pytracking.utils.params import TrackerParams
+from pytracking.utils.params import Params, TrackerParams
 
 __all__ = ["BaseTracker"]
 
@@ -25,14 +25,14 @@ class BaseTracker:
     ``self.visdom`` is set by the evaluation ``Tracker`` wrapper (or stays None).
     """
 
-    def __init__(self, params: TrackerParams) -> None:
+    def __init__(self, params: Params | TrackerParams) -> None:
         self.params = params
         self.visdom: Any = None
 
     @property
     def debug_level(self) -> int:
         """The ``debug`` parameter (0 when unset)."""
-        return int(self.params.get("debug", 0) or 0)
+        return int(self.params.debug or 0)
 
     def debug_register(self, level: int, mode: str, title: str, make_data: Callable[[], Any]) -> None:
         """Send ``make_data()`` to the visualiser as a ``mode`` block titled ``title`` when ``debug >= level``.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ltr.admin.settings import Settings
 from ltr.admin.visdom_logger import VisdomLogger, visdom_logger_from_settings
 from pytracking.utils.start_visdom import free_port
 from pytracking.utils.visdom.connection import VisdomUnavailable
@@ -51,10 +52,9 @@ def test_a_failing_server_is_reported_once_and_then_left_alone(capsys: pytest.Ca
 
 
 def test_settings_without_visdom_give_no_logger_and_absent_server_gives_none(capsys: pytest.CaptureFixture) -> None:
-    assert visdom_logger_from_settings(types.SimpleNamespace()) is None
-    assert visdom_logger_from_settings(types.SimpleNamespace(visdom=None)) is None
-    settings = types.SimpleNamespace(visdom={"server": "127.0.0.1", "port": free_port()}, module_name="bbreg",
-                                     script_name="atom")
+    assert visdom_logger_from_settings(Settings()) is None
+    assert visdom_logger_from_settings(Settings(visdom=None)) is None
+    settings = Settings(visdom={"server": "127.0.0.1", "port": free_port()}, module_name="bbreg", script_name="atom")
     assert visdom_logger_from_settings(settings) is None
     assert "TensorBoard logging is unaffected" in capsys.readouterr().err
 
@@ -76,7 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 def test_curves_in_a_real_server(server: int, tmp_path: Path) -> None:
-    settings = types.SimpleNamespace(visdom={"port": server}, module_name="bbreg", script_name="atom_synthetic")
+    settings = Settings(visdom={"port": server}, module_name="bbreg", script_name="atom_synthetic")
     log = visdom_logger_from_settings(settings)
     assert log is not None and log.sink.env == "ltr_bbreg_atom_synthetic"
     for epoch, (loss, lr) in enumerate([(1.0, 0.01), (0.5, 0.01), (0.25, 0.002)], 1):

@@ -147,7 +147,10 @@ def test_atom_mobilenetv2_training_needs_a_configured_dataset(tmp_path):
 
     env = SimpleNamespace(lasot_dir=None, got10k_dir=None, trackingnet_dir=None, coco_dir=str(tmp_path / "nope"),
                           workspace_dir=str(tmp_path))
+    settings = Settings(module_name="bbreg", script_name="atom_mobilenetv2", env=env)
     with pytest.raises(TrainingSetupError, match="LTR_COCO_DIR"):
-        setup.run(Settings(env=env))
+        setup.run(settings)
+    settings = Settings(module_name="bbreg", script_name="atom_mobilenetv2", env=env)
+    settings.datasets = ["coco"]
     with pytest.raises(TrainingSetupError, match="coco_dir"):
-        setup.run(Settings(env=env, datasets=["coco"]))
+        setup.run(settings)

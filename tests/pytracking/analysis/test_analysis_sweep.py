@@ -58,6 +58,15 @@ def test_apply_checkpoint_sets_network_paths(tmp_path: Path) -> None:
     assert params.network_path == want and params.net_path == want and params.features.net_path == want
 
 
+def test_apply_checkpoint_on_typed_params_sets_only_declared_fields(tmp_path: Path) -> None:
+    from pytracking.parameter.atom.default import parameters
+
+    params = parameters()  # AtomParams: declares net_path, not network_path (setting it would be an error)
+    apply_checkpoint(params, tmp_path / "y.pth.tar")
+    want = str((tmp_path / "y.pth.tar").resolve())
+    assert params.net_path == want and params.features.net_path == want
+
+
 def test_sweep_table_resume_and_marker(tmp_path: Path, checkpoints: Path) -> None:
     lines: list[str] = []
     seqs = static_sequences(num=2, length=6)

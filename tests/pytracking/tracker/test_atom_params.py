@@ -7,11 +7,19 @@ import importlib
 import pytest
 import torch
 
-from pytracking.features.extractors import NetworkPathError
-from pytracking.utils.params import FeatureParams, MissingParameterError, TrackerParams
+from pytracking.features.extractors import ATOMResNet18, NetworkPathError
+from pytracking.tracker.atom.atom import ATOM, as_atom_params
+from pytracking.tracker.atom.params import AtomFeatureParams, AtomParams
+from pytracking.utils.params import (
+    FeatureParams,
+    MissingParameterError,
+    ParameterAliasWarning,
+    TrackerParams,
+    UnknownParameterError,
+)
 
 
-def load(name: str) -> TrackerParams:
+def load(name: str) -> AtomParams:
     return importlib.import_module(f"pytracking.parameter.atom.{name}").parameters()
 
 
@@ -61,11 +69,61 @@ def test_synthetic_uses_newest_checkpoint_or_explains(tmp_path, monkeypatch):
 
 
 def test_params_get_and_has():
-    p = TrackerParams()
+    with pytest.warns(DeprecationWarning, match="TrackerParams is deprecated"):
+        p = TrackerParams()
     p.a = 1
     assert p.get("a") == 1 and p.get("b", 5) == 5 and p.has("a") and not p.has("b")
     with pytest.raises(MissingParameterError, match="'b'"):
         p.get("b")
     p.set_default_values({"a": 2, "c": 3})
     assert (p.a, p.c) == (1, 3)
-    assert FeatureParams(x=4).get("x") == 4
+    with pytest.warns(DeprecationWarning, match="FeatureParams is deprecated"):
+        assert FeatureParams(x=4).get("x") == 4
+
+
+def test_unknown_name_names_file_line_and_closest():
+    p = AtomParams()
+    with pytest.raises(UnknownParameterError) as err:
+        p.search_area_scal = 4  # line of the assignment is reported
+    msg = str(err.value)
+    assert f"{__file__}:" in msg and "'search_area_scal'" in msg and "search_area_scale" in msg
+    with pytest.raises(UnknownParameterError, match="filter_size"):
+        AtomFeatureParams().filtersize = 3
+    with pytest.raises(AttributeError):
+        p.nonexistent  # noqa: B018 - reading an undeclared name is an error too
+
+
+def test_original_spelling_is_an_alias_with_one_warning():
+    p = AtomParams()
+    with pytest.warns(ParameterAliasWarning, match="dispalcement_scale") as rec:
+        p.dispalcement_scale = 0.7
+    assert len(rec) == 1 and p.displacement_scale == 0.7 and p.dispalcement_scale == 0.7
+
+
+def test_defaults_live_in_the_class_only():
+    """The default parameter set changes nothing but the network/feature: every other field is the class default."""
+    p, fresh = load("default"), AtomParams()
+    for name in AtomParams.field_names():
+        if name != "features":
+            a, b = getattr(p, name), getattr(fresh, name)
+            assert (torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b), name
+    assert p.features.fparams.to_dict() == AtomFeatureParams().to_dict()
+
+
+def test_legacy_tracker_params_are_converted_with_a_warning():
+    with pytest.warns(DeprecationWarning):
+        legacy = TrackerParams()
+        legacy.search_area_scale = 4
+        legacy.train_skipping = 3
+        legacy.features = ATOMResNet18(net_path="x.pth", fparams=FeatureParams(filter_size=3))
+    with pytest.warns(DeprecationWarning, match="TrackerParams is deprecated"):
+        typed = as_atom_params(legacy)
+    assert isinstance(typed, AtomParams) and (typed.search_area_scale, typed.train_skipping) == (4, 3)
+    assert isinstance(typed.features.fparams, AtomFeatureParams) and typed.features.fparams.filter_size == 3
+    assert typed.CG_iter == AtomParams().CG_iter  # unset names take the class default
+    with pytest.warns(DeprecationWarning):
+        bad = TrackerParams()
+        bad.train_skiping = 2
+    with pytest.raises(UnknownParameterError, match="train_skiping.*train_skipping"), \
+            pytest.warns(DeprecationWarning):
+        ATOM(bad)
