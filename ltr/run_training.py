@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="run seed (per-rank streams are derived from it)")
     p.add_argument("--workspace", help="workspace folder (overrides the workspace_dir setting)")
     p.add_argument("--no-pretrained", action="store_true", help="random backbone instead of ImageNet weights")
+    p.add_argument("--keep-last", type=int, default=None, metavar="N",
+                   help="keep only the newest N checkpoints (default: every epoch's)")
     p.add_argument("--visdom", action="store_true", help="also show loss and learning rate live in visdom")
     p.add_argument("--visdom-server", default="127.0.0.1", help="visdom host for --visdom (default 127.0.0.1)")
     p.add_argument("--visdom-port", type=int, default=8097, help="visdom port for --visdom (default 8097)")
@@ -70,7 +72,8 @@ def make_settings(args: argparse.Namespace) -> Settings:
         "pretrained": False if args.no_pretrained else None,
     }
     return Settings(module_name=args.train_module, script_name=args.train_name, env=env, device=args.device,
-                    seed=args.seed, overrides={k: v for k, v in overrides.items() if v is not None},
+                    seed=args.seed, checkpoint_keep_last=getattr(args, "keep_last", None),
+                    overrides={k: v for k, v in overrides.items() if v is not None},
                     dist=dist_info_from_env(),
                     visdom={"server": args.visdom_server, "port": args.visdom_port} if getattr(args, "visdom", False)
                     else None)

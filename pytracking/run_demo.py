@@ -11,8 +11,8 @@ so). It writes, under ``--out`` (default ``<results_path>/demo/atom_mobilenetv2`
 is written.
 
 ``--train-synthetic``: looks for the newest checkpoint of ``ltr/run_training.py bbreg atom_synthetic`` (training it
-in a subprocess first when there is none, or with ``--retrain``; the training keeps only its last checkpoint), then
-runs ``atom synthetic`` over synthetic test videos and prints the overall success AUC.
+in a subprocess first when there is none, or with ``--retrain``; only its last checkpoint is kept unless
+``--keep-checkpoints``), then runs ``atom synthetic`` over synthetic test videos and prints the overall success AUC.
 
 ``success_auc`` scores with the analysis package's metric functions (``pytracking.analysis.metrics``), so the demo
 and ``pytracking.analysis`` count success the same way.
@@ -60,10 +60,12 @@ def find_checkpoint() -> Path | None:
         return None
 
 
-def train_command() -> list[str]:
+def train_command(keep_checkpoints: bool = False) -> list[str]:
+    """The training the synthetic demo runs; it keeps only the newest checkpoint unless ``keep_checkpoints``."""
     import ltr
 
-    return [sys.executable, str(Path(ltr.__file__).resolve().parent / "run_training.py"), TRAIN_MODULE, TRAIN_NAME]
+    cmd = [sys.executable, str(Path(ltr.__file__).resolve().parent / "run_training.py"), TRAIN_MODULE, TRAIN_NAME]
+    return cmd if keep_checkpoints else [*cmd, "--keep-last", "1"]
 
 
 def overlap_inclusive(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -100,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seq-len", type=int, default=None, help="frames per synthetic video (default: generator)")
     parser.add_argument("--threads", type=int, default=0, help="--train-synthetic: worker processes (0 = this one)")
     parser.add_argument("--retrain", action="store_true", help="--train-synthetic: train even if a checkpoint exists")
+    parser.add_argument("--keep-checkpoints", action="store_true",
+                        help="--train-synthetic: keep every epoch's checkpoint (default: only the last)")
     parser.add_argument("--debug", type=int, default=0)
     return parser
 
@@ -186,7 +190,7 @@ def synthetic_demo(args: argparse.Namespace, tracker: Tracker | None = None,
     """The train-then-track demo on synthetic videos (``--train-synthetic``)."""
     checkpoint = find_checkpoint()
     if checkpoint is None or args.retrain:
-        command = train_cmd or train_command()
+        command = train_cmd or train_command(args.keep_checkpoints)
         reason = "--retrain given" if checkpoint is not None else f"no checkpoint in {checkpoint_dir()}"
         print(f"[demo] {reason}: training the synthetic ATOM network first:\n[demo]   {' '.join(command)}", flush=True)
         completed = subprocess.run(command, check=False)

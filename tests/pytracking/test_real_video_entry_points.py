@@ -78,3 +78,13 @@ def test_demo_without_real_data_tracks_a_synthetic_clip_and_says_so(wheel, tmp_p
     assert "synthetic clip" in text and "not found" in text
     videos = list(out.glob("*.mp4"))
     assert len(videos) == 1 and count_frames(videos[0]) == 6
+
+
+def test_synthetic_demo_training_keeps_only_the_last_checkpoint_unless_asked():
+    from ltr.run_training import build_parser, make_settings
+
+    cmd = run_demo.train_command()
+    assert cmd[-4:] == ["bbreg", "atom_synthetic", "--keep-last", "1"]
+    assert make_settings(build_parser().parse_args(cmd[2:])).checkpoint_keep_last == 1
+    assert "--keep-last" not in run_demo.train_command(keep_checkpoints=True)
+    assert make_settings(build_parser().parse_args(["bbreg", "atom_synthetic"])).checkpoint_keep_last is None

@@ -71,8 +71,6 @@ def run(settings: Settings) -> LTRTrainer:
 
     apply_training_params(settings, AtomSyntheticTrainingParams, __file__)
     settings.backbone_bn_eval = bool(settings.synthetic_backbone_bn_eval)
-    if settings.checkpoint_keep_last is None:
-        settings.checkpoint_keep_last = 1  # a smoke/demo run: keep the newest checkpoint (resume), not 30 x 114 MB
     datasets = settings.datasets.split(",") if isinstance(settings.datasets, str) else list(settings.datasets)
     if [d.strip() for d in datasets] != ["synthetic"]:
         raise TrainingSetupError(f"bbreg/atom_synthetic trains on 'synthetic' only, got --datasets {datasets}")
