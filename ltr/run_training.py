@@ -20,16 +20,17 @@ import random
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from ltr.admin.cli import cli_main
 from ltr.admin.distributed import cleanup_distributed, dist_info_from_env, init_distributed
 from ltr.admin.environment import env_settings
-from ltr.admin.settings import Settings, TrainingSetupError
-from ltr.admin.settings_errors import SettingsError
-from ltr.models.backbone.resnet import PretrainedWeightsError
+from ltr.admin.output_dirs import ensure_output_dir
+from ltr.admin.settings import Settings
 
 __all__ = ["main", "build_parser", "make_settings", "run_training", "seed_global_rngs"]
 
@@ -87,25 +88,37 @@ def seed_global_rngs(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def available_train_settings() -> list[str]:
+    """``'<module>/<name>'`` of every runnable setup under ``ltr/train_settings`` (for "unknown name" messages)."""
+    root = Path(__file__).resolve().parent / "train_settings"
+    return sorted(f"{f.parent.name}/{f.stem}" for f in root.glob("*/*.py")
+                  if not f.stem.startswith("_") and "def run(" in f.read_text(encoding="utf-8", errors="replace"))
+
+
 def run_training(settings: Settings) -> Any:
     """Import the train-settings module and run it (initialising the process group under torchrun)."""
     for part in (settings.module_name, settings.script_name):
         if not _NAME_RE.match(part):
             raise ValueError(f"invalid train settings name {part!r} (letters, digits and '_' only)")
+    from ltr.trainers.base_trainer import resolve_device
+
+    device = resolve_device(settings.device, settings.dist)  # a missing device is reported before anything runs
     module_name = f"ltr.train_settings.{settings.module_name}.{settings.script_name}"
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            raise ValueError(f"no train settings '{settings.module_name}/{settings.script_name}' "
-                             f"(expected module {module_name})") from exc
+            raise ValueError(f"no train settings '{settings.module_name}/{settings.script_name}' (expected module "
+                             f"{module_name}); available: {', '.join(available_train_settings()) or 'none'}") from exc
         raise
     if not hasattr(module, "run"):
         raise ValueError(f"{module_name} has no run(settings) function")
+    if settings.dist is None or settings.dist.is_main:
+        ensure_output_dir(settings.checkpoint_dir, "workspace_dir (--workspace / LTR_WORKSPACE_DIR)", create=False)
+        if getattr(settings.env, "tensorboard_dir", None):
+            ensure_output_dir(settings.tensorboard_dir, "tensorboard_dir (LTR_TENSORBOARD_DIR)", create=False)
 
-    from ltr.trainers.base_trainer import resolve_device
-
-    settings.dist = init_distributed(resolve_device(settings.device, settings.dist))
+    settings.dist = init_distributed(device)
     seed_global_rngs(int(settings.seed))
     try:
         return module.run(settings)
@@ -113,7 +126,10 @@ def run_training(settings: Settings) -> Any:
         cleanup_distributed()
 
 
+@cli_main("run_training")
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and train. Errors a user can fix (settings, arguments, data, device, checkpoints) are printed as
+    one message with exit code 2 by :func:`ltr.admin.cli.cli_main` (``--traceback`` shows the traceback)."""
     args = build_parser().parse_args(argv)
     rank = dist_info_from_env().rank
     logging.basicConfig(level=logging.INFO if rank == 0 else logging.WARNING,
@@ -127,9 +143,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Interrupted; the last completed epoch's checkpoint is intact - rerun the same command to resume.",
               file=sys.stderr)
         return 130
-    except (SettingsError, TrainingSetupError, PretrainedWeightsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     return 0
 
 

@@ -29,8 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ltr.admin.cli import cli_main
 from pytracking.analysis import metrics
 from pytracking.evaluation.datasets import get_dataset
+from pytracking.evaluation.environment import tracking_settings_check
 from pytracking.evaluation.results_io import box_file, read_boxes, save_sequence_result
 from pytracking.evaluation.running import run_dataset
 from pytracking.evaluation.tracker import Tracker, fps
@@ -108,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli_main("run_demo", check=tracking_settings_check)
 def main(argv: SequenceABC[str] | None = None, tracker: Tracker | None = None,
          train_cmd: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

@@ -16,9 +16,11 @@ import ast
 import sys
 from collections.abc import Sequence
 
+from ltr.admin.cli import cli_main
 from pytracking.analysis.conventions import CONVENTIONS
 from pytracking.analysis.sweep import SweepError, run_sweep
 from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
+from pytracking.evaluation.environment import tracking_settings_check
 from pytracking.evaluation.running import parse_shard
 
 __all__ = ["build_parser", "main"]
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@cli_main("run_sweep", check=tracking_settings_check)
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

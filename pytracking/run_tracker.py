@@ -17,12 +17,14 @@ import sys
 from collections.abc import Sequence as SequenceABC
 from pathlib import Path
 
-from ltr.admin.settings_errors import SettingsError
-from pytracking.evaluation.data import MissingSequencesError, UnknownSequenceError
+from ltr.admin.cli import cli_main
 from pytracking.evaluation.datasets import get_dataset
-from pytracking.evaluation.registry import UnknownTrackerError, check_tracker, format_available
-from pytracking.evaluation.running import parse_shard, run_dataset
+from pytracking.evaluation.environment import env_settings, tracking_settings_check
+from pytracking.evaluation.preflight import check_tracker, preflight
+from pytracking.evaluation.registry import format_available
+from pytracking.evaluation.running import DEFAULT_TORCH_THREADS, parse_shard, run_dataset
 from pytracking.evaluation.tracker import Tracker
+from pytracking.utils.params import Params
 
 __all__ = ["main", "build_parser", "str2bool"]
 
@@ -81,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run only this sequence (name or index); repeat for several")
     parser.add_argument("--debug", type=int, default=0, help="debug level (0 = off)")
     parser.add_argument("--threads", type=int, default=0, help="worker processes (0 = run in this process)")
+    parser.add_argument("--torch-threads", "--torch_threads", dest="torch_threads", type=_positive_int,
+                        default=DEFAULT_TORCH_THREADS, metavar="N",
+                        help="torch threads while tracking one sequence, the same whatever --threads is, so results "
+                             f"do not depend on it (default {DEFAULT_TORCH_THREADS}; recorded in the results folder)")
     parser.add_argument("--save-float", "--save_float", dest="save_float", action="store_true",
                         help="store boxes with full float precision instead of integers")
     parser.add_argument("--shard", type=_shard, default=None, metavar="i/n",
@@ -90,11 +96,44 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-frames", "--max_frames", dest="max_frames", type=_positive_int, default=None,
                         metavar="N", help="track only the first N frames of each sequence (debugging); the partial "
                                           "results go to <results_path>/first_<N>_frames/")
+    parser.add_argument("--backend", default=None, metavar="NAME",
+                        help="where the tracker's network runs, for trackers with a 'backend' parameter (ostrack: "
+                             "torch | onnxruntime); results go to <results_path>/backend_<NAME>/")
     add_visdom_arguments(parser)
     return parser
 
 
+class ParameterOverrides:
+    """Picklable parameter factory: the named parameter set with some of its settings replaced (e.g. ``--backend``).
+
+    A setting the parameter set does not have is an error naming it, so ``--backend`` on a tracker without backends
+    fails instead of being ignored; a parameter type with a ``validate()`` method checks the new values.
+    """
+
+    def __init__(self, tracker_name: str, param_name: str, **overrides: object) -> None:
+        self.tracker_name = tracker_name
+        self.param_name = param_name
+        self.overrides = overrides
+
+    def __call__(self) -> object:
+        params = Tracker(self.tracker_name, self.param_name).get_parameters()
+        for name, value in self.overrides.items():
+            declared = name in params.field_names() if isinstance(params, Params) else hasattr(params, name)
+            if not declared:
+                raise ValueError(f"parameter set '{self.tracker_name} {self.param_name}' has no setting {name!r} "
+                                 f"(option --{name} does not apply to this tracker)")
+            setattr(params, name, value)
+        validate = getattr(params, "validate", None)
+        if callable(validate):
+            validate()
+        return params
+
+
+@cli_main("run_tracker", check=tracking_settings_check)
 def main(argv: SequenceABC[str] | None = None) -> int:
+    """Parse ``argv``, check everything up front (settings, names, network, frames, results folder), then track.
+
+    Errors a user can fix are printed once as one message with exit code 2 (:func:`ltr.admin.cli.cli_main`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list:
@@ -102,35 +141,35 @@ def main(argv: SequenceABC[str] | None = None) -> int:
         return 0
     if args.tracker_name is None or args.tracker_param is None:
         parser.error("give a tracker and a parameter set (e.g. `atom default`), or --list")
-    try:
-        check_tracker(args.tracker_name, args.tracker_param)
-    except UnknownTrackerError as exc:
-        print(f"run_tracker: {exc}", file=sys.stderr)
-        return 2
-    try:
-        dataset = get_dataset(args.dataset, sequences=args.sequence, allow_missing=args.allow_missing)
-    except (MissingSequencesError, UnknownSequenceError, SettingsError, ValueError, FileNotFoundError) as exc:
-        print(f"run_tracker: {exc}", file=sys.stderr)
-        return 2
-    if not dataset:
-        print(f"run_tracker: no sequences to run in dataset {args.dataset!r}", file=sys.stderr)
-        return 2
+    settings = env_settings()  # a broken settings file is reported here, once, before any sequence starts
     results_path = None
     if args.max_frames is not None:  # partial runs must never pass for finished results (skip-existing)
-        from pytracking.evaluation.environment import env_settings
-
+        results_path = Path(settings.results_path) / f"first_{args.max_frames}_frames"
+    parameters = None
+    if args.backend is not None:  # another backend's boxes must not pass for (or be skipped as) the default's
+        parameters = ParameterOverrides(args.tracker_name, args.tracker_param, backend=args.backend)
+        results_path = Path(results_path or settings.results_path) / f"backend_{args.backend}"
+    tracker = Tracker(args.tracker_name, args.tracker_param, args.runid, results_path=results_path,
+                      parameters=parameters)
+    check_tracker(tracker)  # names, parameters and network first: cheap, and wrong names are the usual typo
+    dataset = get_dataset(args.dataset, sequences=args.sequence, allow_missing=args.allow_missing)
+    if not dataset:
+        raise ValueError(f"no sequences to run in dataset {args.dataset!r}")
+    if args.max_frames is not None:
         for seq in dataset:
             seq.frames = seq.frames[: args.max_frames]
-        results_path = Path(env_settings().results_path) / f"first_{args.max_frames}_frames"
-    tracker = Tracker(args.tracker_name, args.tracker_param, args.runid, results_path=results_path)
+    sequences = preflight([tracker], dataset, allow_missing=args.allow_missing, check_trackers=False)
+    if not sequences:
+        raise ValueError(f"no sequences left to run in dataset {args.dataset!r} (all have missing frame files)")
     report = run_dataset(
-        dataset,
+        sequences,
         [tracker],
         debug=args.debug,
         threads=args.threads,
         visdom_info=visdom_info_from(args),
         save_float=args.save_float,
         shard=args.shard,
+        torch_threads=args.torch_threads,
     )
     return 0 if report.ok else 1
 

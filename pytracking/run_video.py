@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence as SequenceABC
 from pathlib import Path
 
+from ltr.admin.cli import cli_main
+from pytracking.evaluation.environment import tracking_settings_check
 from pytracking.evaluation.registry import UnknownTrackerError, check_tracker
 from pytracking.evaluation.tracker import Tracker, fps
 from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
@@ -24,6 +26,7 @@ from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
 __all__ = ["main"]
 
 
+@cli_main("run_video", check=tracking_settings_check)
 def main(argv: SequenceABC[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_video.py", description="Run a tracker on a video file.")
     parser.add_argument("tracker_name")

@@ -29,8 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from ltr.admin.cli import cli_main
 from pytracking.evaluation.data import polygon_to_box
+from pytracking.evaluation.environment import tracking_settings_check
 from pytracking.evaluation.tracker import Tracker, as_box
+from pytracking.tracker.base.boxes import BoxGuard
 
 __all__ = ["run_vot", "load_vot_module", "main"]
 
@@ -86,19 +89,26 @@ def run_vot(tracker_name: str, tracker_param: str, run_id: int | None = None, de
     image_file = handle.frame()
     if not image_file:
         return 0
-    tracker.initialize(default_image_loader(image_file), {"init_bbox": init_box})
+    guard = BoxGuard(tracker, "VOT sequence")  # the same box contract as every other run (init box, frame sizes)
+    image = default_image_loader(image_file)
+    guard.check_frame(0, image, str(image_file))
+    tracker.initialize(image, {"init_bbox": guard.init_box(init_box)})
     frames = 1
     while True:
         image_file = handle.frame()
         if not image_file:
             break
-        out = tracker.track(default_image_loader(image_file), {})
-        box = as_box(out["target_bbox"], f"VOT frame {frames}")
+        image = default_image_loader(image_file)
+        guard.check_frame(frames, image, str(image_file))
+        out = tracker.track(image, {})
+        box = guard.report(frames, as_box(out["target_bbox"], f"VOT frame {frames}"))
         handle.report(vot.Rectangle(*box), float(out.get("confidence", 1.0)))
         frames += 1
+    guard.finish()
     return frames
 
 
+@cli_main("run_vot", check=tracking_settings_check)
 def main(argv: SequenceABC[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_vot.py", description="Run a tracker under the VOT toolkit (TraX).")
     parser.add_argument("tracker_name")

@@ -12,6 +12,8 @@ import argparse
 import sys
 from collections.abc import Sequence as SequenceABC
 
+from ltr.admin.cli import cli_main
+from pytracking.evaluation.environment import tracking_settings_check
 from pytracking.evaluation.registry import UnknownTrackerError, check_tracker
 from pytracking.evaluation.tracker import Tracker, fps
 from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
@@ -19,6 +21,7 @@ from pytracking.run_tracker import add_visdom_arguments, visdom_info_from
 __all__ = ["main"]
 
 
+@cli_main("run_webcam", check=tracking_settings_check)
 def main(argv: SequenceABC[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_webcam.py", description="Run a tracker on a webcam stream.")
     parser.add_argument("tracker_name")

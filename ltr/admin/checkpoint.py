@@ -16,7 +16,14 @@ loadable with ``torch.load(weights_only=True)``:
 ``rng_state``      python / numpy / torch (and CUDA) generator states, see :func:`capture_rng_state`
 ``settings``       the training settings as plain data (non-plain values stored as their ``repr``)
 ``extra``          anything else a trainer records (e.g. loader/sampler state), plain data
+``integrity``      ``{'algorithm': 'sha256', 'tensors': {path: hex}, 'payload': hex}`` written by
+                   :func:`save_checkpoint`: a SHA-256 of every tensor (``path`` like ``net/fc.weight``) and one over
+                   the whole payload (tensors and plain values), verified by :func:`load_checkpoint`
 =================  ==============================================================================================
+
+Why the integrity record: ``torch.load`` does not check the zip's CRCs, so a file with a few KiB of garbage inside loads
+"fine" and fails much later (NaN boxes in the tracker). Files without a record (written before it existed) still load;
+any network whose weights hold NaN/Inf is refused (:func:`check_finite_weights`) whatever its format.
 
 Files are ``<dir>/<NetType>_ep%04d.pth.tar`` written atomically (temp file + fsync + rename), so a kill at any moment
 leaves either the previous or the new complete file. Reading legacy (original-implementation) checkpoints lives in
@@ -25,7 +32,9 @@ leaves either the previous or the new complete file. Reading legacy (original-im
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import random
 import re
 from collections.abc import Iterable, Mapping
@@ -37,11 +46,14 @@ import torch
 from torch import nn
 
 from ltr.admin.atomic_io import atomic_torch_save
+from ltr.admin.errors import UserError
 
 __all__ = [
     "CHECKPOINT_FORMAT",
     "CHECKPOINT_FORMAT_VERSION",
     "CheckpointError",
+    "CheckpointFormatError",
+    "CodeReferenceError",
     "unwrap_network",
     "constructor_data",
     "make_checkpoint",
@@ -54,6 +66,10 @@ __all__ = [
     "capture_rng_state",
     "restore_rng_state",
     "to_plain",
+    "integrity_record",
+    "verify_integrity",
+    "check_finite_weights",
+    "code_reference_error",
 ]
 
 CHECKPOINT_FORMAT = "ltr-checkpoint"
@@ -61,8 +77,17 @@ CHECKPOINT_FORMAT_VERSION = 1
 _CKPT_RE = re.compile(r"^(?P<net_type>.+)_ep(?P<epoch>\d{4,})\.pth\.tar$")
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(UserError, RuntimeError):
     """A checkpoint file is unreadable or not in a format we understand (message names the file)."""
+
+
+class CheckpointFormatError(CheckpointError):
+    """The file cannot be read as *this* project's format (another format, refused content, unreadable); readers of
+    several formats try the next one. Integrity and NaN failures are plain :class:`CheckpointError`: final."""
+
+
+class CodeReferenceError(CheckpointFormatError):
+    """The file references code (a function or class) that unpickling would call; it was not loaded."""
 
 
 def unwrap_network(net: nn.Module) -> nn.Module:
@@ -169,9 +194,94 @@ def make_checkpoint(net: nn.Module, epoch: int, *, optimizer: torch.optim.Optimi
     }
 
 
+# ---------------------------------------------------------------------- integrity
+def _tensor_bytes(tensor: torch.Tensor) -> bytes:
+    t = tensor.detach().cpu().contiguous().reshape(-1)
+    return t.view(torch.uint8).numpy().tobytes() if t.numel() else b""
+
+
+def _walk(value: Any, path: str, visit: Any) -> None:
+    """Call ``visit(path, leaf)`` for every leaf of nested dicts/lists/tuples, in order."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _walk(v, f"{path}/{k}" if path else str(k), visit)
+    elif isinstance(value, (list, tuple)):
+        visit(path, f"<{type(value).__name__} {len(value)}>")
+        for i, v in enumerate(value):
+            _walk(v, f"{path}/{i}", visit)
+    else:
+        visit(path, value)
+
+
+def integrity_record(state: Mapping[str, Any]) -> dict[str, Any]:
+    """SHA-256 of every tensor and of the whole payload of ``state`` (its ``integrity`` entry excluded)."""
+    tensors: dict[str, str] = {}
+    payload = hashlib.sha256()
+
+    def visit(path: str, leaf: Any) -> None:
+        payload.update(path.encode("utf-8", "backslashreplace") + b"\0")
+        if isinstance(leaf, torch.Tensor) and leaf.layout == torch.strided and not leaf.is_quantized:
+            digest = hashlib.sha256(f"{leaf.dtype}{tuple(leaf.shape)}".encode() + _tensor_bytes(leaf)).hexdigest()
+            tensors[path] = digest
+            payload.update(digest.encode())
+        else:
+            payload.update(repr(leaf).encode("utf-8", "backslashreplace"))
+        payload.update(b"\0")
+
+    _walk({k: v for k, v in state.items() if k != "integrity"}, "", visit)
+    return {"algorithm": "sha256", "tensors": tensors, "payload": payload.hexdigest()}
+
+
+def verify_integrity(state: Mapping[str, Any], path: str | os.PathLike) -> bool:
+    """Check ``state['integrity']`` against the loaded data. False when the file has no record (older files);
+    :class:`CheckpointError` naming the file and the first damaged tensor when it does not match."""
+    record = state.get("integrity")
+    if record is None:
+        return False
+    if not isinstance(record, Mapping) or record.get("algorithm") != "sha256":
+        raise CheckpointError(f"{path}: unknown integrity record {record!r}; the file was not loaded")
+    actual = integrity_record(state)
+    if actual["payload"] == record.get("payload"):
+        return True
+    expected = record.get("tensors") or {}
+    damaged = [k for k, v in actual["tensors"].items() if expected.get(k) != v]
+    damaged += [k for k in expected if k not in actual["tensors"]]
+    what = f"tensor '{damaged[0]}'" + (f" and {len(damaged) - 1} more" if len(damaged) > 1 else "") if damaged \
+        else "its non-tensor data"
+    raise CheckpointError(f"checkpoint {path} is damaged: {what} does not match the SHA-256 recorded when it was "
+                          f"written (disk or transfer corruption). It was not loaded; use another checkpoint")
+
+
+def check_finite_weights(state: Mapping[str, Any], path: str | os.PathLike) -> None:
+    """:class:`CheckpointError` naming ``path`` and the first weight holding NaN or Inf (floating tensors only)."""
+    for name, value in state.items():
+        if isinstance(value, torch.Tensor) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            bad = int((~torch.isfinite(value)).sum())
+            raise CheckpointError(f"network file {path}: weight '{name}' holds {bad} NaN/Inf value(s); the file is "
+                                  f"damaged or the training diverged. It was not loaded; use another checkpoint")
+
+
 def save_checkpoint(state: Mapping[str, Any], path: str | os.PathLike) -> Path:
-    """Atomically write ``state`` to ``path`` (parent directories created)."""
-    return atomic_torch_save(dict(state), path)
+    """Atomically write ``state`` with its integrity record to ``path`` (parent directories created)."""
+    state = {k: v for k, v in state.items() if k != "integrity"}
+    state["integrity"] = integrity_record(state)
+    return atomic_torch_save(state, path)
+
+
+def _referenced_global(exc: BaseException) -> str | None:
+    """The ``module.name`` a weights-only unpickler refused (from torch's message), if that is why it failed."""
+    match = re.search(r"GLOBAL ([\w.]+)", str(exc)) or re.search(r"Unsupported global:?\s*([\w.]+)", str(exc))
+    return match.group(1) if match else None
+
+
+def code_reference_error(path: str | os.PathLike, names: Iterable[str]) -> CodeReferenceError:
+    """The error for a file that references code (it was not loaded, and how to convert a trusted legacy file)."""
+    listed = ", ".join(sorted(set(names)))
+    return CodeReferenceError(
+        f"{path} references code ({listed}) that loading it would run, so it was not loaded. Checkpoints written "
+        f"by this project never contain code. If it is a trusted checkpoint of the original implementation, "
+        f"convert it with `python -m ltr.admin.convert_checkpoint {path} <new file>` (reads it without running "
+        f"anything, writes this project's format); otherwise delete it")
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[str, Any]:
@@ -185,14 +295,33 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
         raise FileNotFoundError(f"checkpoint file not found: {path}")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # UnpicklingError (non-weights-only content), zip/EOF errors on damaged files
-        raise CheckpointError(f"cannot read checkpoint {path} with weights_only=True: {exc}") from exc
+    except pickle.UnpicklingError as exc:  # refused content: a global (class/function) the file wants to call
+        name = _referenced_global(exc)
+        if name is not None:
+            raise code_reference_error(path, [name]) from None
+        raise CheckpointFormatError(f"cannot read checkpoint {path}: {_first_line(exc)}") from None
+    except Exception as exc:  # zip/EOF errors on damaged or truncated files
+        raise CheckpointFormatError(f"cannot read checkpoint {path} (truncated or damaged file?): "
+                                    f"{_first_line(exc)}") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} is not an '{CHECKPOINT_FORMAT}' checkpoint (no matching 'format' entry)")
+        raise CheckpointFormatError(f"{path} is not an '{CHECKPOINT_FORMAT}' checkpoint (no matching 'format' entry)")
     if int(state.get("format_version", 0)) > CHECKPOINT_FORMAT_VERSION:
         raise CheckpointError(f"{path} has format_version {state.get('format_version')}, newer than the supported "
                               f"{CHECKPOINT_FORMAT_VERSION}; update the code")
+    verify_integrity(state, path)
+    if isinstance(state.get("net"), Mapping):
+        check_finite_weights(state["net"], path)
     return state
+
+
+def _first_line(exc: BaseException) -> str:
+    """The reason torch gives, without its advice to retry with ``weights_only=False`` (never right for us)."""
+    text = str(exc)
+    match = re.search(r"WeightsUnpickler error:\s*(.+?)(?:\n\s*\n|$)", text, re.S)
+    if match:
+        return " ".join(match.group(1).split())
+    lines = [ln for ln in text.strip().splitlines() if ln.strip() and "weights_only" not in ln]
+    return lines[0].strip() if lines else type(exc).__name__
 
 
 # ---------------------------------------------------------------------- file names

@@ -24,7 +24,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from ltr.admin.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint
+from ltr.admin.checkpoint import (
+    CheckpointError,
+    CheckpointFormatError,
+    check_finite_weights,
+    latest_checkpoint,
+    load_checkpoint,
+)
 from ltr.models.registry import ConstructorSpec, get_constructor
 
 __all__ = [
@@ -34,11 +40,12 @@ __all__ = [
     "read_legacy_checkpoint",
     "load_network",
     "LEGACY_NEUTRALISED_KWARGS",
+    "verify_network_file",
 ]
 
 # Constructor kwargs that would fetch pretrained weights again; the checkpoint's state_dict replaces them anyway, and
 # the original files usually say ``backbone_pretrained=True`` which would otherwise require the ImageNet file.
-LEGACY_NEUTRALISED_KWARGS: dict[str, Any] = {"backbone_pretrained": None}
+LEGACY_NEUTRALISED_KWARGS: dict[str, Any] = {"backbone_pretrained": None, "mae_pretrained_path": None}
 
 # (module, name) pairs that resolve to the real object. All are tensor/storage rebuild helpers or plain containers that
 # do not execute user-controlled code. Storage classes ('...Storage') are resolved by torch.load's own wrapper.
@@ -217,9 +224,17 @@ def read_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
     p = _resolve(path)
     try:
         return load_checkpoint(p, map_location=map_location)
-    except CheckpointError:
-        pass  # not our format (or pickled objects): try the original implementation's format
-    return read_legacy_checkpoint(p, map_location=map_location)
+    except CheckpointFormatError as exc:  # not our format (or pickled objects): try the original implementation's
+        ours = exc
+    # (a file of our format that fails its integrity record or holds NaN/Inf is refused above: no second reader)
+    try:
+        return read_legacy_checkpoint(p, map_location=map_location)
+    except CheckpointError as exc:
+        if "cannot read legacy checkpoint" not in str(exc):
+            raise
+        raise CheckpointError(f"{p} is not a readable network checkpoint, neither in this project's format "
+                              f"({str(ours).split(': ', 1)[-1]}) nor in the original implementation's "
+                              f"({str(exc).split(': ', 1)[-1]}); the file is damaged or of another kind") from None
 
 
 def load_network(path: str | os.PathLike, *, map_location: Any = "cpu", strict: bool = True,
@@ -238,6 +253,7 @@ def load_network(path: str | os.PathLike, *, map_location: Any = "cpu", strict: 
         because the checkpoint supplies all weights.
     """
     ckpt = read_checkpoint(path, map_location=map_location)
+    check_finite_weights(ckpt["net"], _resolve(path))
     recorded = ckpt.get("constructor")
     if constructor is not None:
         spec = ConstructorSpec(constructor, "", dict(recorded["kwargs"]) if recorded and
@@ -253,3 +269,16 @@ def load_network(path: str | os.PathLike, *, map_location: Any = "cpu", strict: 
     net.load_state_dict(ckpt["net"], strict=strict)
     net.eval()
     return net, ckpt
+
+
+def verify_network_file(path: str | os.PathLike) -> Path:
+    """Read ``path`` as a network checkpoint (either format) and check its weights, without building the network.
+
+    Raises :class:`CheckpointError` naming the file when it is unreadable, not a network checkpoint, fails its
+    integrity record, or holds NaN/Inf weights; FileNotFoundError when it does not exist. Returns the resolved path.
+    """
+    p = _resolve(path)
+    ckpt = read_checkpoint(p)
+    check_finite_weights(ckpt["net"], p)
+    return p
+

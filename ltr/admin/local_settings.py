@@ -20,7 +20,6 @@ import argparse
 import importlib.util
 import os
 import shutil
-import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +29,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from ltr.admin.atomic_io import atomic_write_text
+from ltr.admin.cli import cli_main
 from ltr.admin.settings_errors import MissingSettingError, SettingsError, SettingsFileError
 
 __all__ = [
@@ -314,7 +314,16 @@ def load_settings(
     """
     environ = os.environ if environ is None else environ
     if local_file is None:
-        local_file = environ.get(schema.settings_file_env) or schema.local_file
+        named = environ.get(schema.settings_file_env)
+        if named:
+            named_path = Path(named).expanduser()
+            if not named_path.is_file():
+                what = "is a folder, not a file" if named_path.is_dir() else "does not exist"
+                raise SettingsError(
+                    f"{schema.settings_file_env}={named}: that settings file {what}. Point "
+                    f"{schema.settings_file_env} at an existing settings file (make one with `{schema.create_command} "
+                    f"--workspace DIR --output FILE`) or unset it to use {schema.local_file}")
+        local_file = named or schema.local_file
     path = Path(local_file).expanduser()
     module = load_local_module(path)
     file_values = _values_from_module(module, schema, path) if module is not None else {}
@@ -413,11 +422,7 @@ def create_local_main(schema: SettingsSchema, argv: Sequence[str] | None = None)
     parser.add_argument("--output", default=None, help=f"write here instead of {schema.local_file}")
     parser.add_argument("--force", action="store_true", help="overwrite an existing file (a backup is kept)")
     args = parser.parse_args(argv)
-    try:
-        path, backup = write_local_file(schema, args.workspace, args.data_root, args.output, args.force)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    path, backup = write_local_file(schema, args.workspace, args.data_root, args.output, args.force)
     if backup is not None:
         print(f"Previous file kept as {backup}")
     print(f"Wrote {path}")
@@ -428,6 +433,7 @@ def create_local_command(schema: SettingsSchema) -> Callable[[Sequence[str] | No
     """The ``main(argv=None) -> exit code`` of a package's ``create_local`` module, bound to ``schema``, so that
     ``ltr.admin.create_local`` and ``pytracking.create_local`` differ only in which schema they name."""
 
+    @cli_main(schema.create_command.split()[-1] if schema.create_command else "create_local")
     def main(argv: Sequence[str] | None = None) -> int:
         return create_local_main(schema, argv)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from ltr.admin.distributed import DistInfo
+from ltr.admin.errors import UserError
 from pytracking.utils.params import Params
 
 __all__ = ["Settings", "TrainingParams", "TrainingSetupError", "apply_training_params"]
@@ -26,7 +27,7 @@ __all__ = ["Settings", "TrainingParams", "TrainingSetupError", "apply_training_p
 T = TypeVar("T", bound="TrainingParams")
 
 
-class TrainingSetupError(RuntimeError):
+class TrainingSetupError(UserError, RuntimeError):
     """A training setup cannot start (missing data, weights, bad option); the message lists every problem."""
 
 

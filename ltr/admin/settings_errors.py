@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ltr.admin.errors import UserError
+
 __all__ = ["SettingsError", "MissingSettingError", "SettingsFileError"]
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     """Base class: something is wrong with the path settings (env vars / local.py)."""
 
 

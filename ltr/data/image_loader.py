@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+from ltr.admin.errors import UserError
+
 __all__ = [
     "ImageLoadError",
     "ImageBackendUnavailableError",
@@ -33,7 +35,7 @@ __all__ = [
 PathLike = str | os.PathLike
 
 
-class ImageLoadError(OSError):
+class ImageLoadError(UserError, OSError):
     """An image file is missing, unreadable, truncated or cannot be decoded. ``path`` names the file."""
 
     def __init__(self, path: PathLike, reason: str) -> None:
@@ -42,7 +44,7 @@ class ImageLoadError(OSError):
         super().__init__(f"cannot load image '{self.path}': {reason}")
 
 
-class ImageBackendUnavailableError(RuntimeError):
+class ImageBackendUnavailableError(UserError, RuntimeError):
     """A specific decoder (e.g. jpeg4py without libturbojpeg) was requested but cannot run on this machine."""
 
 

@@ -33,6 +33,8 @@ from typing import Any
 
 from torch import nn
 
+from ltr.admin.errors import UserError
+
 __all__ = [
     "ConstructorSpec",
     "UnknownConstructorError",
@@ -53,7 +55,7 @@ class NetworkModuleImportError(ImportError):
     """A module under ``ltr.models`` failed to import during constructor discovery."""
 
 
-class UnknownConstructorError(KeyError):
+class UnknownConstructorError(UserError, KeyError):
     """A checkpoint names a network constructor that is not registered."""
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable

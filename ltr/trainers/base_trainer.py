@@ -22,10 +22,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from ltr.admin.atomic_io import remove_stale_temp_files
 from ltr.admin.checkpoint import (
     CheckpointError,
     checkpoint_path,
-    latest_checkpoint,
+    list_checkpoints,
     load_checkpoint,
     make_checkpoint,
     prune_checkpoints,
@@ -34,26 +35,63 @@ from ltr.admin.checkpoint import (
     unwrap_network,
 )
 from ltr.admin.distributed import DistInfo
+from ltr.admin.errors import DeviceError, UserError
 from ltr.admin.settings import Settings
 
-__all__ = ["BaseTrainer", "resolve_device"]
+__all__ = ["BaseTrainer", "resolve_device", "is_retryable", "NON_RETRYABLE_ERRORS"]
 
 logger = logging.getLogger("ltr.trainers")
 
 
+#: Errors the fail-safe never retries: a retry replays the same configuration on the same file system, so these would
+#: fail again (after wasting an epoch). Transient failures (CUDA/NCCL runtime errors, I/O hiccups, a data-loader worker
+#: killed by the OOM killer) stay retryable.
+NON_RETRYABLE_ERRORS: tuple[type[BaseException], ...] = (
+    UserError, NotADirectoryError, IsADirectoryError, FileExistsError, PermissionError, FileNotFoundError,
+    ValueError, TypeError, KeyError, AttributeError, ImportError, NameError, SyntaxError, NotImplementedError,
+)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether the fail-safe may retry an epoch that raised ``exc`` (see :data:`NON_RETRYABLE_ERRORS`)."""
+    return not isinstance(exc, NON_RETRYABLE_ERRORS)
+
+
 def resolve_device(preference: str | torch.device = "auto", dist_info: DistInfo | None = None) -> torch.device:
-    """``'auto'``: CUDA (``cuda:<local_rank>``) when available, else CPU. ``'cuda'`` without CUDA is an error."""
+    """``'auto'``: CUDA (``cuda:<local_rank>``) when available, else CPU.
+
+    Raises :class:`DeviceError` (one message, no traceback from the CLIs) for a device name torch does not know,
+    CUDA on a machine without it, or a CUDA index this machine does not have.
+    """
     pref = str(preference)
     local = dist_info.local_rank if dist_info is not None else 0
     if pref == "auto":
         return torch.device(f"cuda:{local}") if torch.cuda.is_available() else torch.device("cpu")
-    dev = torch.device(pref)
+    try:
+        dev = torch.device(pref)
+    except (RuntimeError, ValueError):
+        raise DeviceError(f"--device {pref!r}: not a device name; use auto, cpu, cuda or cuda:N") from None
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError(f"device '{pref}' requested but CUDA is not available; use --device cpu or auto")
+            raise DeviceError(f"--device {pref!r}: CUDA is not available on this machine; use --device cpu or auto")
         if dev.index is None:
             dev = torch.device(f"cuda:{local}")
+        count = torch.cuda.device_count()
+        if dev.index >= count:
+            raise DeviceError(f"--device {pref!r}: this machine has {count} CUDA device(s) (cuda:0 .. "
+                              f"cuda:{count - 1}); use one of them, or --device cpu / auto")
+    elif dev.type not in ("cpu", "mps", "xpu", "meta"):
+        raise DeviceError(f"--device {pref!r}: unsupported device type '{dev.type}'; use auto, cpu, cuda or cuda:N")
     return dev
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or ``path.1``, ``path.2``, ... : the first name not taken."""
+    candidate, n = path, 0
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{n}")
+    return candidate
 
 
 class BaseTrainer:
@@ -87,6 +125,7 @@ class BaseTrainer:
         self._loader_base_seeds = {ld.name: ld.generator.initial_seed() for ld in self.loaders
                                    if isinstance(getattr(ld, "generator", None), torch.Generator)}
         self.max_retries = int(settings.fail_safe_max_retries)
+        self._unreadable_checkpoints: set[Path] = set()
 
     # ------------------------------------------------------------------ properties
     @property
@@ -119,6 +158,8 @@ class BaseTrainer:
         restored and the epoch retried, at most ``settings.fail_safe_max_retries`` times; then it is re-raised.
         KeyboardInterrupt and SystemExit are never caught.
         """
+        if self.is_main:
+            remove_stale_temp_files(self.checkpoint_dir, logger.warning)  # left by a kill during a checkpoint write
         if load_latest:
             self.load_checkpoint()
         start_snapshot = self._snapshot() if fail_safe else None
@@ -132,8 +173,12 @@ class BaseTrainer:
                         self.lr_scheduler.step()
                     self.save_checkpoint()
                 break
-            except Exception:
+            except Exception as exc:
                 if not fail_safe or retries >= self.max_retries:
+                    raise
+                if not is_retryable(exc):
+                    logger.error("Training epoch %d failed with %s, which a retry cannot fix (configuration or "
+                                 "file-system layout); not retrying", self.epoch, type(exc).__name__)
                     raise
                 retries += 1
                 logger.error("Training epoch %d failed (retry %d of %d):\n%s", self.epoch, retries,
@@ -176,6 +221,11 @@ class BaseTrainer:
         if not self.is_main:
             return None
         path = checkpoint_path(self.checkpoint_dir, self.net_type, self.epoch)
+        if path in self._unreadable_checkpoints and path.exists():
+            kept = _free_name(path.with_name(path.name + ".unreadable"))
+            path.rename(kept)  # never overwrite (or delete) the damaged file: move it out of the way, keep it
+            logger.warning("Moved the unreadable checkpoint %s to %s before writing epoch %d again", path, kept,
+                           self.epoch)
         save_checkpoint(self._checkpoint_state(), path)
         prune_checkpoints(self.checkpoint_dir, self.net_type, self.settings.checkpoint_keep_last,
                           self.settings.checkpoint_keep_epochs)
@@ -184,20 +234,46 @@ class BaseTrainer:
     def load_checkpoint(self, checkpoint: str | Path | int | None = None) -> bool:
         """Restore from ``checkpoint`` (path, epoch number, or None = latest of this setup). False if none exists."""
         if checkpoint is None:
-            path = latest_checkpoint(self.checkpoint_dir, self.net_type)
-            if path is None:
-                return False
-        elif isinstance(checkpoint, int):
+            return self._load_newest_readable()
+        if isinstance(checkpoint, int):
             path = checkpoint_path(self.checkpoint_dir, self.net_type, checkpoint)
         else:
             path = Path(checkpoint)
+        self._load_path(path)
+        return True
+
+    def _load_path(self, path: Path) -> None:
         state = load_checkpoint(path, map_location="cpu")
         if state.get("net_type") != self.net_type:
             raise CheckpointError(f"{path} holds a {state.get('net_type')}, this trainer trains a {self.net_type}")
         self._apply_state(state)
         if self.is_main:
             logger.info("Resumed from %s (epoch %d)", path, self.epoch)
-        return True
+
+    def _load_newest_readable(self) -> bool:
+        """Resume from the newest checkpoint that loads; older ones are tried when newer ones are unreadable
+        (truncated, damaged, NaN weights), each skip is logged with its reason, and no file is deleted or changed.
+        False when there is no checkpoint; CheckpointError when none of them is readable."""
+        found = list_checkpoints(self.checkpoint_dir, self.net_type)
+        skipped: list[tuple[Path, str]] = []
+        for _, path in reversed(found):
+            try:
+                self._load_path(path)
+            except CheckpointError as exc:
+                skipped.append((path, str(exc)))
+                self._unreadable_checkpoints.add(path)
+                logger.warning("Checkpoint %s is unreadable, trying an older one: %s", path, exc)
+                continue
+            if skipped and self.is_main:
+                logger.warning("Resumed from %s (epoch %d), the newest readable checkpoint; skipped %d unreadable "
+                               "newer one(s): %s. They are kept as they are (moved aside to *.unreadable only when "
+                               "their epoch is written again).", path, self.epoch, len(skipped),
+                               ", ".join(str(p) for p, _ in skipped))
+            return True
+        if skipped:
+            raise CheckpointError(f"none of the {len(skipped)} checkpoints in {self.checkpoint_dir} is readable "
+                                  f"(newest: {skipped[0][1]}); move them elsewhere to start from scratch")
+        return False
 
     def _apply_state(self, state: dict[str, Any]) -> None:
         self.net.load_state_dict(state["net"])

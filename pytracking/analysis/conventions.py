@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ltr.admin.errors import UserError
 from pytracking.analysis import metrics
 
 __all__ = [
@@ -50,7 +51,7 @@ CONVENTIONS = ("pytracking", "otb-toolkit")
 _EPS = float(np.finfo(np.float64).eps)
 
 
-class InvalidPredictionError(ValueError):
+class InvalidPredictionError(UserError, ValueError):
     """A prediction row is NaN or has a negative size (pytracking convention). ``row`` is 0-based in the array."""
 
     def __init__(self, message: str, row: int):
@@ -175,11 +176,11 @@ def frame_errors(
 
     with np.errstate(invalid="ignore"):
         if convention == "pytracking":
-            bad = np.isnan(p).any(axis=0) | (p[2] < 0) | (p[3] < 0)
+            bad = ~np.isfinite(p).all(axis=0) | (p[2] < 0) | (p[3] < 0)
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
                 raise InvalidPredictionError(
-                    f"prediction row {row} is NaN or has a negative size: {p[:, row].tolist()}", row)
+                    f"prediction row {row} is NaN/Inf or has a negative size: {p[:, row].tolist()}", row)
             replace = (p[2] == 0) | (p[3] == 0)
         else:
             # The toolkit's test `(isnan(r) | r(3)<=0 | r(4)<=0) & ~isnan(r_anno)` is element-wise and `if` needs

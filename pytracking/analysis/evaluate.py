@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ltr.admin.cli import cli_main
 from ltr.admin.settings_errors import SettingsError
 from pytracking.analysis.conventions import CONVENTIONS
 from pytracking.analysis.extract import (
@@ -29,6 +30,7 @@ from pytracking.analysis.extract import (
     specs_from_dirs,
 )
 from pytracking.analysis.tables import ALL_PLOT_TYPES, print_results, report_dir
+from pytracking.evaluation.environment import tracking_settings_check
 
 __all__ = ["build_parser", "main", "specs_from_args"]
 
@@ -83,6 +85,7 @@ def specs_from_args(args: argparse.Namespace) -> list[TrackerSpec]:
     return trackers + specs_from_dirs(args.result_dirs)
 
 
+@cli_main("evaluate", check=tracking_settings_check)
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ltr.admin.atomic_io import atomic_write
+from ltr.admin.errors import UserError
 from pytracking.analysis.conventions import check_convention, dataset_family
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
     "specs_from_dirs",
     "align_prediction",
     "check_prediction",
+    "check_no_inf",
+    "surplus_rows",
     "load_predictions",
 ]
 
@@ -54,11 +57,11 @@ PathLike = str | os.PathLike
 _TO_SPACE = bytes.maketrans(b",;\t", b"   ")
 
 
-class ResultFileError(ValueError):
+class ResultFileError(UserError, ValueError):
     """A result file cannot be used; the message names the file (and line, 1-based, where there is one)."""
 
 
-class MissingResultsError(FileNotFoundError):
+class MissingResultsError(UserError, FileNotFoundError):
     """Result files are missing for some (tracker, sequence) pairs; ``missing`` maps tracker label -> names."""
 
     def __init__(self, missing: dict[str, list[str]]):
@@ -349,12 +352,29 @@ def specs_from_dirs(dirs: Iterable[PathLike]) -> list[TrackerSpec]:
 
 
 def check_prediction(pred: np.ndarray, path: PathLike, first_line: int = 1) -> None:
-    """pytracking convention: NaN or negative sizes are errors naming the file and (1-based) line."""
-    bad = np.isnan(pred).any(axis=1) | (pred[:, 2:4] < 0).any(axis=1)
+    """pytracking convention: NaN, Inf or negative sizes are errors naming the file and (1-based) line."""
+    bad = ~np.isfinite(pred).all(axis=1) | (pred[:, 2:4] < 0).any(axis=1)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        what = "NaN" if np.isnan(pred[row]).any() else "negative width/height"
+        what = "NaN" if np.isnan(pred[row]).any() else "Inf" if np.isinf(pred[row]).any() else \
+            "negative width/height"
         raise ResultFileError(f"{path}:{row + first_line}: {what} in prediction {pred[row].tolist()}")
+
+
+def check_no_inf(pred: np.ndarray, path: PathLike, first_line: int = 1) -> None:
+    """Every convention: an infinite value is never a box (NaN may mean "no prediction" in the toolkit's)."""
+    bad = np.isinf(pred).any(axis=1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ResultFileError(f"{path}:{row + first_line}: Inf in prediction {pred[row].tolist()}")
+
+
+def surplus_rows(pred: np.ndarray, gt: GroundTruth) -> int:
+    """How many rows of a raw result go beyond the sequence (ignored by :func:`align_prediction`)."""
+    n = len(gt)
+    if gt.init_omit and len(pred) == n + gt.init_omit:
+        return 0
+    return max(0, len(pred) - n)
 
 
 def align_prediction(pred: np.ndarray, gt: GroundTruth, path: PathLike) -> tuple[np.ndarray, int, int]:
@@ -362,9 +382,9 @@ def align_prediction(pred: np.ndarray, gt: GroundTruth, path: PathLike) -> tuple
 
     ``first_line`` is the 1-based file line of the returned row 0 (for error messages).
     """
-    if pred.ndim != 2 or pred.shape[1] < 4:
-        raise ResultFileError(f"{path}: expected 4 values (x, y, w, h) per line, found shape {pred.shape}")
-    pred = pred[:, :4]
+    if pred.ndim != 2 or pred.shape[1] != 4:
+        found = f"{pred.shape[1]} values" if pred.ndim == 2 else f"shape {pred.shape}"
+        raise ResultFileError(f"{path}:1: expected 4 values (x, y, w, h) per line, found {found}")
     n = len(gt)
     first_line = 1
     if gt.init_omit and len(pred) == n + gt.init_omit:
@@ -390,6 +410,7 @@ class LoadedResults:
     padded: list[list[list[int]]]
     times: list[list[list[np.ndarray | None]]]
     missing: dict[str, list[str]]
+    surplus: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (t, r, s) -> rows beyond the sequence
 
 
 def load_predictions(
@@ -421,12 +442,18 @@ def load_predictions(
     pred = [[list(run) for run in trk] for trk in shape]
     padded = [[[0] * len(gts) for _ in spec.run_dirs] for spec in specs]
     times = [[list(run) for run in trk] for trk in shape]
+    surplus: dict[tuple[int, int, int], int] = {}
     for (t, r, s, f), raw in zip(jobs, arrays[: len(jobs)], strict=True):
         aligned, pad, first_line = align_prediction(raw, gts[s], f)
         if convention == "pytracking":
             check_prediction(aligned[: len(aligned) - pad], f, first_line)
+        else:
+            check_no_inf(aligned[: len(aligned) - pad], f, first_line)
         pred[t][r][s] = aligned
         padded[t][r][s] = pad
+        extra = surplus_rows(raw, gts[s])
+        if extra:
+            surplus[(t, r, s)] = extra
     for (t, r, s, _f), raw in zip(time_jobs, arrays[len(jobs):], strict=True):
         times[t][r][s] = raw.reshape(-1)
-    return LoadedResults(list(specs), list(gts), pred, padded, times, missing)
+    return LoadedResults(list(specs), list(gts), pred, padded, times, missing, surplus)

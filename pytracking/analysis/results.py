@@ -205,6 +205,10 @@ def compute_results(
             for s, n in zip(keep, pads, strict=True):
                 if n:
                     notes.append(f"{spec.label}: {gts[s].name} result is {n} rows short; padded with zero boxes")
+                extra = loaded.surplus.get((t, r, s), 0)
+                if extra:
+                    notes.append(f"{spec.label}: {gts[s].name} result is {extra} rows longer than the sequence; "
+                                 f"extra rows ignored")
             runs.append(curves_for_run(preds, batch, dataset, convention, exclude_invalid_frames, pads))
         success[t] = np.mean([r[0] for r in runs], axis=0)
         precision[t] = np.mean([r[1] for r in runs], axis=0)

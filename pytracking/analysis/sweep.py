@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ltr.admin.atomic_io import atomic_write_text
+from ltr.admin.errors import UserError
 from pytracking.utils.params import Params
 
 __all__ = [
@@ -54,7 +55,7 @@ _NETWORK_ENV = "PYTRACKING_NETWORK_PATH"
 _SUFFIXES = (".pth.tar", ".pth", ".pt", ".tar", ".ckpt")
 
 
-class SweepError(RuntimeError):
+class SweepError(UserError, RuntimeError):
     """The sweep cannot proceed (no checkpoint matches, folder collisions, results of another checkpoint)."""
 
 

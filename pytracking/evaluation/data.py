@@ -17,6 +17,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from ltr.admin.errors import UserError
 from ltr.dataset.text_table import read_text_table
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
 PathLike = str | Path
 
 
-class MissingSequencesError(FileNotFoundError):
+class MissingSequencesError(UserError, FileNotFoundError):
     """Some sequences of a dataset are not on disk. ``missing`` maps sequence name -> first absent file."""
 
     def __init__(self, dataset: str, root: PathLike, missing: dict[str, str], total: int):
@@ -49,7 +50,7 @@ class MissingSequencesError(FileNotFoundError):
         )
 
 
-class UnknownSequenceError(KeyError):
+class UnknownSequenceError(UserError, KeyError):
     """A requested sequence name/index does not exist in the dataset."""
 
     def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ltr.admin.local_settings import SettingsBase, SettingSpec, SettingsSchema, load_settings, workspace_setting
 
-__all__ = ["TrackingSettings", "EnvSettings", "PYTRACKING_SCHEMA", "env_settings", "REPO_ROOT"]
+__all__ = ["TrackingSettings", "EnvSettings", "PYTRACKING_SCHEMA", "env_settings", "tracking_settings_check",
+           "REPO_ROOT"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_FILE = Path(__file__).resolve().parent / "local.py"
@@ -141,3 +142,9 @@ def env_settings(
     ``environ``/``local_file`` exist for tests; ``PYTRACKING_SETTINGS_FILE`` also selects another local file.
     """
     return load_settings(PYTRACKING_SCHEMA, TrackingSettings, environ=environ, local_file=local_file)
+
+
+def tracking_settings_check() -> None:
+    """Load the tracking settings once (the CLIs call this first): a broken or missing settings file is reported as
+    one :class:`~ltr.admin.settings_errors.SettingsError` naming the file and line, before any work starts."""
+    env_settings()

@@ -16,13 +16,14 @@ import pkgutil
 
 import pytracking.parameter
 import pytracking.tracker
+from ltr.admin.errors import UserError
 
 __all__ = ["UnknownTrackerError", "available_trackers", "check_tracker", "format_available"]
 
 _NOT_TRACKERS = frozenset({"base"})
 
 
-class UnknownTrackerError(ValueError):
+class UnknownTrackerError(UserError, ValueError):
     """A tracker or parameter-set name that does not exist; the message lists what does."""
 
 

@@ -27,10 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from ltr.admin.errors import UserError
 from pytracking.evaluation.data import Sequence
 from pytracking.evaluation.results_io import results_dir_for, save_sequence_result
+from pytracking.tracker.base.boxes import BoxGuard, InitBoxError
 
-__all__ = ["Tracker", "trackerlist", "make_visdom", "display_available", "as_box", "fps"]
+__all__ = ["Tracker", "TrackerModuleNotFoundError", "trackerlist", "make_visdom", "display_available", "as_box",
+           "fps"]
 
 PathLike = str | Path
 
@@ -87,6 +90,19 @@ def make_visdom(debug: int, visdom_info: dict[str, Any] | None) -> Any | None:
     return module.Visdom(debug=debug, visdom_info=visdom_info)
 
 
+class TrackerModuleNotFoundError(UserError, ModuleNotFoundError):
+    """A tracker or parameter-set module that does not exist; the message lists the ones that do (from the tracker
+    registry, :mod:`pytracking.evaluation.registry`)."""
+
+
+def _available_text(name: str | None = None) -> str:
+    from pytracking.evaluation.registry import available_trackers, format_available
+
+    if name is None:
+        return "available trackers and parameter sets:\n" + format_available()
+    return f"available parameter sets of '{name}': " + (", ".join(available_trackers().get(name, [])) or "none")
+
+
 def _resolve_tracker_class(name: str, tracker_class: type | str | None) -> type:
     if isinstance(tracker_class, type):
         return tracker_class
@@ -96,8 +112,8 @@ def _resolve_tracker_class(name: str, tracker_class: type | str | None) -> type:
         module_name = name if "." in name else f"pytracking.tracker.{name}"
     module = _import_module(
         module_name,
-        f"tracker '{name}': module {module_name} not found (expected pytracking/tracker/{name}/__init__.py "
-        f"exposing get_tracker_class())",
+        f"unknown tracker '{name}': module {module_name} not found (expected pytracking/tracker/{name}/__init__.py "
+        f"exposing get_tracker_class()); {_available_text()}",
     )
     if not hasattr(module, "get_tracker_class"):
         raise AttributeError(f"tracker module {module_name} does not define get_tracker_class()")
@@ -110,7 +126,7 @@ def _import_module(module_name: str, missing_message: str) -> Any:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            raise ModuleNotFoundError(missing_message, name=exc.name) from exc
+            raise TrackerModuleNotFoundError(missing_message, name=exc.name) from exc
         raise
 
 
@@ -123,10 +139,12 @@ def _resolve_parameters(name: str, parameter_name: str, parameters: Any) -> Any:
         return module.get_parameters(parameter_name)
     if parameters is None or isinstance(parameters, str):
         module_name = parameters or f"pytracking.parameter.{name}.{parameter_name}"
+        if parameters is None:
+            _resolve_tracker_class(name, None)  # an unknown tracker is named as such, not as a missing parameter set
         module = _import_module(
             module_name,
-            f"parameter set '{name} {parameter_name}': module {module_name} not found (expected "
-            f"pytracking/parameter/{name}/{parameter_name}.py exposing parameters())",
+            f"unknown parameter set '{parameter_name}' of tracker '{name}': module {module_name} not found (expected "
+            f"pytracking/parameter/{name}/{parameter_name}.py exposing parameters()); {_available_text(name)}",
         )
         return module.parameters()
     if callable(parameters):
@@ -237,7 +255,8 @@ class Tracker:
             for i in range(len(seq)):
                 yield seq.read_frame(i)
 
-        return self._track(tracker, frames(), seq.init_info(), visdom, gt, where=f"{seq.dataset}/{seq.name}")
+        return self._track(tracker, frames(), seq.init_info(), visdom, gt, where=f"{seq.dataset}/{seq.name}",
+                           frame_names=seq.frames)
 
     def _track(
         self,
@@ -248,16 +267,28 @@ class Tracker:
         gt: np.ndarray | None,
         where: str,
         on_frame: Callable[[int, np.ndarray, list[float]], bool] | None = None,
+        frame_names: list[str] | None = None,
     ) -> dict[str, Any]:
-        """Run initialise + track over an iterator of RGB frames. ``on_frame`` returning False stops early."""
+        """Run initialise + track over an iterator of RGB frames. ``on_frame`` returning False stops early.
+
+        The box contract (:class:`~pytracking.tracker.base.boxes.BoxGuard`) is enforced here for every tracker: the
+        initial box is validated (clipped with a warning, or :class:`InitBoxError`), a frame of another size than the
+        first raises :class:`FrameSizeError`, and reported boxes are kept inside the image and the size limits.
+        """
         boxes: list[list[float]] = []
         times: list[float] = []
         wait = getattr(visdom, "wait_while_paused", None) if visdom is not None else None
         out: dict[str, Any] = {}
+        guard = BoxGuard(tracker, where)
         for index, image in enumerate(frames):
             if wait is not None:
                 wait()
+            guard.check_frame(index, image, frame_names[index] if frame_names and index < len(frame_names) else None)
             if index == 0:
+                init_info = dict(init_info)
+                if "init_bbox" not in init_info:
+                    raise InitBoxError(f"{where}: no initial box ('init_bbox') given")
+                init_info["init_bbox"] = guard.init_box(init_info["init_bbox"])
                 start = time.perf_counter()
                 out = tracker.initialize(image, dict(init_info)) or {}
                 elapsed = time.perf_counter() - start
@@ -274,6 +305,7 @@ class Tracker:
                 if not isinstance(out, dict) or "target_bbox" not in out:
                     raise ValueError(f"{where} frame {index}: track() must return a dict with 'target_bbox'")
                 box = as_box(out["target_bbox"], f"{where} frame {index}")
+            box = guard.report(index, box)
             boxes.append(box)
             times.append(elapsed)
             if visdom is not None:
@@ -281,6 +313,7 @@ class Tracker:
                 visdom.register((image, box, gt_box), "Tracking", 1, "Tracking")
             if on_frame is not None and on_frame(index, image, box) is False:
                 break
+        guard.finish()
         if not boxes:
             raise ValueError(f"{where}: no frames to track")
         return {"target_bbox": np.asarray(boxes, dtype=np.float64), "time": times}

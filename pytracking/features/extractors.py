@@ -18,35 +18,50 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ltr.admin.errors import UserError
 from pytracking.features.backbone_features import BackboneFeatures, normalize_unit_rms
 from pytracking.utils.params import Params
 
-__all__ = ["ATOMNetworkFeatures", "ATOMResNet18", "NetworkPathError", "normalize_unit_rms", "resolve_network_path"]
+__all__ = ["ATOMNetworkFeatures", "ATOMResNet18", "NetworkPathError", "how_to_get_network", "normalize_unit_rms",
+           "resolve_network_path"]
 
 
-class NetworkPathError(FileNotFoundError):
+class NetworkPathError(UserError, FileNotFoundError):
     """The tracker's network file could not be found."""
+
+
+def how_to_get_network(file_name: str) -> str:
+    """The sentence that tells a user how to obtain or make a network file (used in "not found" messages)."""
+    original = (f"`atom default` expects {file_name}, the network file of the original ATOM release: put your copy "
+                f"of it in that folder. " if file_name == "atom_default.pth" else "")
+    return (f"{original}To make one, train it: `python ltr/run_training.py bbreg atom` (the published setup) or "
+            f"`python ltr/run_training.py bbreg atom_synthetic` (offline, minutes on a CPU), then copy a checkpoint "
+            f"from <workspace_dir>/checkpoints/ltr/bbreg/<name>/ into the folder or give its absolute path.")
 
 
 def resolve_network_path(net_path: str | os.PathLike) -> Path:
     """``net_path`` as given when it is an absolute path or an existing file, else ``<network_path>/<net_path>``.
 
     Raises:
-        NetworkPathError: naming both places that were tried and the setting to change.
+        NetworkPathError: naming the file, every place searched, the setting to change and how to get a network.
     """
     p = Path(net_path).expanduser()
     if p.is_absolute() or p.exists():
         if not p.exists():
-            raise NetworkPathError(f"network file {p} does not exist")
+            raise NetworkPathError(f"network file {p} does not exist (an absolute path is used as given). "
+                                   f"{how_to_get_network(p.name)}")
         return p
     from pytracking.evaluation.environment import env_settings  # lazy: settings are only needed to load networks
 
-    root = Path(env_settings().network_path)
+    settings = env_settings()
+    root = Path(settings.network_path)
     candidate = root / p
     if not candidate.exists():
         raise NetworkPathError(
-            f"network {str(net_path)!r} not found: tried {p.resolve()} and {candidate} (setting network_path = {root};"
-            f" set PYTRACKING_NETWORK_PATH or pytracking/evaluation/local.py, or give an absolute path)")
+            f"network file '{net_path}' not found; searched {p.resolve()} and {candidate}. The folder is the "
+            f"tracking setting network_path (now {root}, from {settings.source('network_path')}): change it with "
+            f"`export PYTRACKING_NETWORK_PATH=/path/to/networks` or in pytracking/evaluation/local.py, or give an "
+            f"absolute file path. {how_to_get_network(p.name)}")
     return candidate
 
 

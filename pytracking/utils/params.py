@@ -119,10 +119,19 @@ class Params:
     def from_legacy(cls: type[P], legacy: TrackerParams, location: str) -> P:
         """A typed instance with every attribute of an old-style ``TrackerParams`` bag set on it.
 
-        ``location`` names where the bag came from (the parameter module) in error messages.
+        ``location`` names where the bag came from (the parameter module) in error messages. Every name the class
+        does not declare is reported, all in one :class:`UnknownParameterError` (a file written for another framework
+        version may hold several).
         """
         out = cls()
-        out.set(location, **vars(legacy))
+        problems = []
+        for name, value in vars(legacy).items():
+            try:
+                out.set(location, **{name: value})
+            except UnknownParameterError as err:
+                problems.append(str(err))
+        if problems:
+            raise UnknownParameterError("\n".join(problems))
         return out
 
     def __repr__(self) -> str:

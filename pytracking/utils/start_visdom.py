@@ -17,6 +17,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ltr.admin.cli import cli_main
+
 __all__ = ["REQUIRED_ASSETS", "build_parser", "free_port", "main", "missing_assets", "spawn_server", "visdom_dir",
            "wait_until_up"]
 
@@ -125,6 +127,7 @@ def wait_until_up(port: int, timeout_s: float = 30.0, proc: subprocess.Popen | N
     return False
 
 
+@cli_main("start_visdom")
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

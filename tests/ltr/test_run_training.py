@@ -28,7 +28,8 @@ SYNTHETIC_TEST_MAX_RATIO = 0.85  # measured 0.74 (mean predictor: 1.0)
 
 def _clean_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LTR_")}
-    env["LTR_SETTINGS_FILE"] = str(tmp_path / "no_local.py")  # ignore any developer local.py
+    (tmp_path / "no_local.py").write_text("")
+    env["LTR_SETTINGS_FILE"] = str(tmp_path / "no_local.py")  # an empty settings file: ignore any developer local.py
     return env
 
 

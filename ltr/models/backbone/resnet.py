@@ -26,6 +26,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ltr.admin.errors import UserError
+
 __all__ = [
     "BasicBlock",
     "Bottleneck",
@@ -49,7 +51,7 @@ _TORCHVISION_FILES = {
 }
 
 
-class PretrainedWeightsError(FileNotFoundError):
+class PretrainedWeightsError(UserError, FileNotFoundError):
     """Pretrained backbone weights were requested but are not available locally (and could not be downloaded)."""
 
 

@@ -10,10 +10,13 @@ frozen; the IoU-Net learns to predict the IoU of 16 proposals per test frame wit
 288x288 crops (feature size 18 at stride 16) covering 5x the target, test-frame jitter (centre 4.5, scale 0.5),
 proposals with min IoU 0.1 and sigma factors 0.01/0.05/0.1/0.2/0.3, pairs at most 50 frames apart, 1000 batches per
 epoch, validation with 500 batches every 5 epochs, Adam lr 1e-3 on the IoU-Net only, StepLR(15, 0.2), 50 epochs.
+Validation data (:func:`validation_datasets`): GOT-10k's vot-val list when it is there, else a deterministic, announced
+2% hold-out of the training sequences, else none (announced).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +41,8 @@ __all__ = ["BACKBONE_STRIDE", "DATASET_SETTINGS", "AtomTrainingParams", "benchma
 
 DATA_SPECS = Path(__file__).resolve().parents[2] / "data_specs"
 BACKBONE_STRIDE = 16  # ResNet layer3: crop size = feature_sz * 16
+
+logger = logging.getLogger("ltr.train_settings")
 
 # dataset name in settings.datasets -> path setting of its reader
 DATASET_SETTINGS = {"lasot": "lasot_dir", "got10k": "got10k_dir", "trackingnet": "trackingnet_dir",
@@ -86,7 +91,8 @@ class AtomTrainingParams(TrainingParams):
     trackingnet_sets: list[int] = field(default_factory=lambda: [0, 1, 2, 3])
     lasot_train_split: str = "train"  # the official protocol split, built in (ltr.dataset.lasot_splits)
     got10k_train_split: str = str(DATA_SPECS / "got10k_vot_train_split.txt")
-    got10k_val_split: str = str(DATA_SPECS / "got10k_vot_val_split.txt")
+    got10k_val_split: str = str(DATA_SPECS / "got10k_vot_val_split.txt")  # optional: see validation_datasets
+    val_holdout_fraction: float = 0.02  # validation hold-out when the vot-val list (or GOT-10k) is absent
 
 
 def build_processing(settings: Settings) -> tuple[ATOMProcessing, ATOMProcessing]:
@@ -120,13 +126,16 @@ def train_atom(settings: Settings, train_datasets: Sequence[Any], val_datasets: 
     seed = rank_seed(settings)
     train_sampler = ATOMSampler(train_datasets, [1] * len(train_datasets), samples_per_epoch=settings.samples_per_epoch,
                                 max_gap=settings.max_gap, processing=proc_train, seed=seed)
-    val_sampler = ATOMSampler(val_datasets, [1] * len(val_datasets), samples_per_epoch=settings.val_samples_per_epoch,
-                              max_gap=settings.max_gap, processing=proc_val, seed=seed + 500)
     loader_train = LTRLoader("train", train_sampler, training=True, batch_size=settings.batch_size,
                              num_workers=settings.num_workers, shuffle=True, drop_last=True, stack_dim=1, seed=seed)
-    loader_val = LTRLoader("val", val_sampler, training=False, batch_size=settings.batch_size,
-                           num_workers=settings.num_workers, shuffle=False, drop_last=True, stack_dim=1,
-                           epoch_interval=settings.val_epoch_interval, seed=seed + 500)
+    loaders = [loader_train]
+    if val_datasets:  # none: training without validation (announced by validation_datasets)
+        val_sampler = ATOMSampler(val_datasets, [1] * len(val_datasets),
+                                  samples_per_epoch=settings.val_samples_per_epoch, max_gap=settings.max_gap,
+                                  processing=proc_val, seed=seed + 500)
+        loaders.append(LTRLoader("val", val_sampler, training=False, batch_size=settings.batch_size,
+                                 num_workers=settings.num_workers, shuffle=False, drop_last=True, stack_dim=1,
+                                 epoch_interval=settings.val_epoch_interval, seed=seed + 500))
 
     if net_factory is None:
         pretrained = settings.pretrained if settings.pretrained else None
@@ -136,7 +145,7 @@ def train_atom(settings: Settings, train_datasets: Sequence[Any], val_datasets: 
     actor = AtomActor(net=net, objective=nn.MSELoss(), backbone_bn_eval=settings.backbone_bn_eval)
     optimizer = torch.optim.Adam(net.bb_regressor.parameters(), lr=settings.lr)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=settings.lr_step_size, gamma=settings.lr_gamma)
-    trainer = LTRTrainer(actor, [loader_train, loader_val], optimizer, settings, scheduler)
+    trainer = LTRTrainer(actor, loaders, optimizer, settings, scheduler)
     trainer.train(int(settings.epochs), load_latest=True, fail_safe=True)
     return trainer
 
@@ -149,8 +158,6 @@ def check_benchmark_setup(settings: Settings) -> list[str]:
     if unknown:
         problems.append(f"Unknown dataset name(s) {unknown} in --datasets; choose from {sorted(DATASET_SETTINGS)}.")
     needed = [d for d in settings.datasets if d in DATASET_SETTINGS]
-    if "got10k" not in needed:
-        needed.append("got10k")  # validation set
     for name in needed:
         try:
             settings.env.require(DATASET_SETTINGS[name])
@@ -162,8 +169,9 @@ def check_benchmark_setup(settings: Settings) -> list[str]:
     if "got10k" in settings.datasets:
         splits.append(("got10k_train_split", settings.got10k_train_split,
                        "GOT-10k vot-train sequences (names or 0-based indices)"))
-    splits.append(("got10k_val_split", settings.got10k_val_split,
-                   "GOT-10k vot-val sequences (names or 0-based indices)"))
+    if settings.got10k_val_split != AtomTrainingParams.got10k_val_split:  # the default list is optional
+        splits.append(("got10k_val_split", settings.got10k_val_split,
+                       "GOT-10k vot-val sequences (names or 0-based indices)"))
     for attr, path, what in splits:
         if path and not Path(path).is_file():
             problems.append(f"Split list '{attr}' not found at {path} ({what}, one per line). Put the file there "
@@ -174,8 +182,46 @@ def check_benchmark_setup(settings: Settings) -> list[str]:
     return problems
 
 
+def validation_datasets(settings: Settings, train: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Choose validation data from what the user has, and say which in the log. Returns ``(train, val)``.
+
+    1. The official list: GOT-10k's vot-val split when the file named by ``settings.got10k_val_split`` exists and the
+       ``got10k_dir`` setting points at GOT-10k.
+    2. Otherwise a deterministic hold-out of ``settings.val_holdout_fraction`` (default 2%) of the sequences of every
+       configured training dataset, removed from training (:func:`ltr.dataset.holdout.split_holdout`).
+    3. With no sequence to hold out (or a fraction of 0): no validation, announced.
+    """
+    from ltr.dataset import Got10k
+    from ltr.dataset.holdout import split_holdout
+
+    split = Path(settings.got10k_val_split) if settings.got10k_val_split else None
+    try:
+        got10k_dir = settings.env.require("got10k_dir")
+    except MissingSettingError:
+        got10k_dir = None
+    if split is not None and split.is_file() and got10k_dir is not None:
+        logger.info("Validation: GOT-10k vot-val sequences from the official split list %s", split)
+        return train, [Got10k(got10k_dir, split=str(split))]
+    fraction = float(settings.val_holdout_fraction)
+    why = ("no GOT-10k vot-val split list at " + str(split)) if got10k_dir is not None else "GOT-10k is not set up"
+    kept, held = [], []
+    for dataset in train:
+        part, out = split_holdout(dataset, fraction) if fraction > 0 else (dataset, None)
+        kept.append(part)
+        if out is not None:
+            held.append(out)
+    if not held:
+        logger.warning("Training WITHOUT validation: %s, and no training sequence can be held out "
+                       "(val_holdout_fraction = %s).", why, fraction)
+        return train, []
+    logger.info("Validation: %s, so a deterministic hold-out of %.1f%% of the training sequences is used instead "
+                "(chosen by SHA-1 of '<dataset>/<sequence>', excluded from training): %s", why, 100 * fraction,
+                ", ".join(f"{v.base.get_name()} {len(v)} of {v.base.get_num_sequences()}" for v in held))
+    return kept, held
+
+
 def benchmark_datasets(settings: Settings) -> tuple[list[Any], list[Any]]:
-    """Training readers named by ``settings.datasets`` and the GOT-10k validation reader."""
+    """Training readers named by ``settings.datasets`` and the validation readers (:func:`validation_datasets`)."""
     from ltr.dataset import Got10k, Lasot, MSCOCOSeq, TrackingNet
 
     env = settings.env
@@ -189,5 +235,4 @@ def benchmark_datasets(settings: Settings) -> tuple[list[Any], list[Any]]:
             train.append(TrackingNet(env.require("trackingnet_dir"), set_ids=list(settings.trackingnet_sets)))
         elif name == "coco":
             train.append(MSCOCOSeq(env.require("coco_dir")))
-    val = [Got10k(env.require("got10k_dir"), split=settings.got10k_val_split)]
-    return train, val
+    return validation_datasets(settings, train)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -23,7 +25,7 @@ from pytracking.features.preprocessing import numpy_to_torch, sample_patch_multi
 from pytracking.libs import dcf
 from pytracking.tracker.atom import iounet as bbreg
 from pytracking.tracker.atom.classifier import OnlineClassifier
-from pytracking.tracker.atom.init_samples import generate_init_samples
+from pytracking.tracker.atom.init_samples import InitSamples, generate_init_samples, iounet_reference_shifts
 from pytracking.tracker.atom.iou_grad import ClosedFormIoU
 from pytracking.tracker.atom.localization import (
     NOT_FOUND,
@@ -34,12 +36,13 @@ from pytracking.tracker.atom.localization import (
     localize_simple,
 )
 from pytracking.tracker.atom.optim import make_activation
+from pytracking.tracker.atom.options import check_options
 from pytracking.tracker.atom.params import AtomFeatureParams, AtomParams
-from pytracking.tracker.atom.scores import ScoreUpsampler, label_center, label_map
+from pytracking.tracker.atom.scores import ScoreUpsampler, clipped_output_window, label_center, label_map
 from pytracking.tracker.base.basetracker import BaseTracker
 from pytracking.utils.params import TrackerParams
 
-__all__ = ["ATOM", "as_atom_params", "select_device"]
+__all__ = ["ATOM", "as_atom_params", "constant_reference", "select_device"]
 
 
 def select_device(use_gpu: bool) -> torch.device:
@@ -61,6 +64,25 @@ def as_atom_params(params: AtomParams | TrackerParams) -> AtomParams:
                                                                        f"{where} (features.fparams)")
         return converted
     raise TypeError(f"ATOM needs AtomParams (pytracking.tracker.atom.params), got {type(params).__name__}")
+
+
+@contextmanager
+def _intraop_threads(num: int | None) -> Iterator[None]:
+    """Run the block with ``num`` intra-op threads (None: unchanged), restoring the previous number after."""
+    if num is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(num)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def constant_reference(vector: torch.Tensor) -> torch.Tensor:
+    """``iounet_not_use_reference``: a vector of ``vector``'s shape, every entry ``||vector||_2 / numel``."""
+    return (vector.norm() / vector.numel()).expand_as(vector).clone()
 
 
 class ATOM(BaseTracker):
@@ -99,6 +121,7 @@ class ATOM(BaseTracker):
         if p.features is None:
             raise ValueError("ATOM parameters have no feature extractor: the parameter file must set params.features "
                              "(see pytracking/parameter/atom/default.py)")
+        check_options(p)
         self.device = select_device(bool(p.use_gpu))
         self.features = p.features
         self.fparams = self.features.fparams if self.features.fparams is not None else AtomFeatureParams()
@@ -111,6 +134,7 @@ class ATOM(BaseTracker):
         x, y, w, h = (float(v) for v in info["init_bbox"])
         self.pos = torch.tensor([y + (h - 1) / 2, x + (w - 1) / 2])
         self.target_sz = torch.tensor([h, w])
+        self.init_target_sz = self.target_sz.clone()
 
         # Scale so that the search area equals the sample area
         self.target_scale = 1.0
@@ -133,8 +157,15 @@ class ATOM(BaseTracker):
 
         out_hw = (int(self.output_sz[0]), int(self.output_sz[1]))
         self.upsampler = ScoreUpsampler(self.feature_sz.tolist(), out_hw, self.kernel_size, device=self.device)
-        self.output_window = (dcf.hann2d(out_hw, centered=False)[0, 0].to(self.device)
-                              if p.window_output else None)
+        self.output_window = None
+        if p.window_output:
+            if p.use_clipped_window:
+                window = clipped_output_window(out_hw, p.effective_search_area / p.search_area_scale)
+            else:
+                window = dcf.hann2d(out_hw, centered=False)[0, 0]
+            self.output_window = window.to(self.device)
+        self.feature_window = (dcf.hann2d(self.feature_sz.long().tolist(), centered=True).to(self.device)
+                               if p._feature_window else None)
         self.sigma = (torch.sqrt((self.feature_sz / self.img_support_sz * self.base_target_sz).prod())
                       * fparams.output_sigma_factor * torch.ones(2))
         self.loc_params = AdvancedLocalizationParams(
@@ -150,9 +181,9 @@ class ATOM(BaseTracker):
         sample_sz = (int(self.img_sample_sz[0]), int(self.img_sample_sz[1]))
         init = generate_init_samples(self.features, im, self.pos, self.target_scale, sample_sz,
                                      p.augmentation, p.augmentation_expansion_factor, p.random_shift_factor,
-                                     self.generator)
+                                     self.generator, preprocess=self._preprocess)
         if self.use_iou_net:
-            self._init_iou_net(init.iou_backbone_features)
+            self._init_iou_net(init)
 
         # Labels: Gaussian at the target, moved with each augmentation's shift
         offset = (self.pos - self.pos.round()) / (self.target_scale * self.img_support_sz)
@@ -169,16 +200,40 @@ class ATOM(BaseTracker):
         self.pos_iounet = self.pos.clone()
         return {"time": time.perf_counter() - tic}
 
-    def _init_iou_net(self, backbone_feats: list[torch.Tensor]) -> None:
-        """Modulation vectors of the target from the unaugmented first-frame sample."""
+    def _preprocess(self, features: torch.Tensor) -> torch.Tensor:
+        """Classifier features as extracted -> as learnt from and scored (``_feature_window``: Hann-windowed)."""
+        return features if self.feature_window is None else features * self.feature_window
+
+    def _init_iou_net(self, init: InitSamples) -> None:
+        """Modulation (reference) vectors of the target: from the unaugmented first-frame sample, or (with
+        ``iounet_augmentation``) the mean over the leading identity/translation/flip/blur samples, each with the
+        target box moved by the sample's shift."""
         self.iou_predictor = self.features.iou_predictor
         box = bbreg.iounet_box(self.pos, self.target_sz, self.pos.round(), self.target_scale, self.iou_img_sample_sz)
         with torch.no_grad():
-            modulation = self.iou_predictor.get_modulation(backbone_feats, box.reshape(1, 4).to(self.device))
+            if self.params.iounet_augmentation:
+                shifts = iounet_reference_shifts(init.transforms)
+                boxes = torch.stack([box + torch.tensor([float(dc), float(dr), 0.0, 0.0]) for dr, dc in shifts])
+                feats = [f[:len(shifts)] for f in init.iou_backbone_views]
+                modulation = [m.mean(0, keepdim=True) for m in
+                              self.iou_predictor.get_modulation(feats, boxes.to(self.device))]
+            else:
+                modulation = self.iou_predictor.get_modulation(init.iou_backbone_features,
+                                                               box.reshape(1, 4).to(self.device))
         self.target_feat = [m.detach() for m in modulation]
+        if self.params.iounet_not_use_reference:
+            self.target_feat = [constant_reference(m) for m in self.target_feat]
         use_closed_form = bool(self.params.iounet_closed_form_grad)
         self.closed_form_iou = (ClosedFormIoU(self.iou_predictor)
                                 if use_closed_form and ClosedFormIoU.supports(self.iou_predictor) else None)
+
+    def box_size_limits(self, image_hw: tuple[int, int]) -> tuple[float, float, float, float]:
+        """At most the image; at least the smaller of 10 px and the initial box (ATOM's minimum scale keeps the
+        target at least 10 px on its shorter side, unless it started smaller)."""
+        height, width = float(image_hw[0]), float(image_hw[1])
+        init = getattr(self, "init_target_sz", None)
+        min_h, min_w = (min(10.0, float(init[0])), min(10.0, float(init[1]))) if init is not None else (1.0, 1.0)
+        return min(min_w, width), min(min_h, height), width, height
 
     # ------------------------------------------------------------------ tracking
     def track(self, image: np.ndarray, info: dict | None = None) -> dict:
@@ -191,7 +246,7 @@ class ATOM(BaseTracker):
         sample_scales = self.target_scale * self.scale_factors
         patches, _ = sample_patch_multiscale(im, self.pos, sample_scales, self.img_sample_sz)
         with torch.no_grad():
-            test_x = self.classifier.project(self.features.extract(patches))
+            test_x = self.classifier.project(self._preprocess(self.features.extract(patches)))
             scores = self.upsampler(self.classifier.scores(test_x))
         loc, centred = self._localize(scores)
         flag = loc.flag
@@ -276,7 +331,10 @@ class ATOM(BaseTracker):
         boxes = bbreg.jitter_boxes(init_box, bp.num_init_random_boxes, bp.box_jitter_pos, bp.box_jitter_sz,
                                    self.generator).to(self.device)
 
+        split = False
         if self.closed_form_iou is not None:
+            split = self.params.iounet_split_fc and self.device.type == "cpu" and torch.get_num_threads() >= 2
+            self.closed_form_iou.split_over_two_threads(split)
             modulated: dict[int, list] = {}
 
             def iou_and_grad(bb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -294,8 +352,15 @@ class ATOM(BaseTracker):
 
             iou_and_grad = bbreg.autograd_iou_and_grad(predict)
 
-        out_boxes, out_iou = bbreg.optimize_boxes(iou_and_grad, boxes, bp.box_refinement_iter,
-                                                  bp.box_refinement_step_length, bp.box_refinement_step_decay)
+        if split:
+            # The test-branch convolutions (the only large operations) run now with every thread, as the first
+            # step would run them; the steps themselves are small operations plus the split products, run with one
+            # intra-op thread each on two threads.
+            region.get(boxes)
+        with _intraop_threads(1 if split else None):
+            out_boxes, out_iou = bbreg.optimize_boxes(iou_and_grad, boxes, bp.box_refinement_iter,
+                                                      bp.box_refinement_step_length, bp.box_refinement_step_decay,
+                                                      bp.box_refinement_space)
         self.debug_register(3, "bbreg", "IoU-Net Boxes",
                             lambda: (patch.detach().cpu(), boxes.detach().cpu(), out_boxes.detach().cpu()))
         selected = bbreg.select_box(out_boxes.cpu(), out_iou.cpu(), bp.maximal_aspect_ratio, bp.iounet_k)
@@ -305,12 +370,17 @@ class ATOM(BaseTracker):
         new_pos = box[:2] + box[2:] / 2 - (self.iou_img_sample_sz - 1) / 2
         new_pos = new_pos.flip(0) * sample_scale + sample_pos
         new_target_sz = box[2:].flip(0) * sample_scale
+        # Stay within the stated limits (box_size_limits): never larger than the image, never smaller than 10 px (or the
+        # initial size), and the box keeps overlapping the image; otherwise a drifting IoU-Net grows without bound.
+        new_target_sz = torch.min(torch.max(new_target_sz, self.init_target_sz.clamp(max=10)), self.image_sz)
+        new_pos = torch.min(torch.max(new_pos, 1 - new_target_sz / 2), self.image_sz + new_target_sz / 2 - 1)
         self.pos_iounet = new_pos.clone()
         if self.params.use_iounet_pos_for_learning:
             self.pos = new_pos.clone()
         self.target_sz = new_target_sz
         if update_scale:
-            self.target_scale = float(torch.sqrt(new_target_sz.prod() / self.base_target_sz.prod()))
+            scale = float(torch.sqrt(new_target_sz.prod() / self.base_target_sz.prod()))
+            self.target_scale = min(scale, self.max_scale_factor)
 
     def _register_optimizer_plots(self) -> None:
         self.debug_register(3, "lineplot", "Training Loss", lambda: torch.tensor(self.classifier.losses))

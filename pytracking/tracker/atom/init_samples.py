@@ -7,15 +7,18 @@ dropout masks are the first draws from the run's generator; keeping it here make
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import torch
 
 from pytracking.features import augmentation as aug
 from pytracking.features.preprocessing import sample_patch
 
-__all__ = ["InitSamples", "build_transforms", "expanded_sample_size", "feature_dropout", "generate_init_samples"]
+__all__ = ["InitSamples", "build_transforms", "expanded_sample_size", "feature_dropout", "generate_init_samples",
+           "iounet_reference_shifts"]
+
+IOUNET_REFERENCE_KINDS = (aug.Identity, aug.Translation, aug.FlipHorizontal, aug.Blur)
 
 
 def expanded_sample_size(sample_sz: tuple[int, int], expansion_factor: float | None) -> tuple[int, int]:
@@ -68,30 +71,46 @@ def feature_dropout(feat: torch.Tensor, num: int, prob: float, generator: torch.
 
 @dataclass
 class InitSamples:
-    """First-frame features ``[N, C, h, w]``, the shift of each sample (pixels), and the IoU-Net backbone features
-    of the unaugmented view."""
+    """First-frame features ``[N, C, h, w]``, the shift of each sample (pixels), the IoU-Net backbone features of the
+    unaugmented view, those of every transformed view (in transform order) and the transforms themselves."""
 
     features: torch.Tensor
     shifts: list[tuple[int, int]]
     iou_backbone_features: list[torch.Tensor]
+    iou_backbone_views: list[torch.Tensor] = field(default_factory=list)
+    transforms: list[aug.Transform] = field(default_factory=list)
+
+
+def iounet_reference_shifts(transforms: list[aug.Transform]) -> list[tuple[int, int]]:
+    """Shifts ``(rows, cols)`` of the views ``iounet_augmentation`` averages the reference over: the leading views
+    whose transform is identity, translation, flip or blur, up to the first transform of another kind."""
+    shifts = []
+    for t in transforms:
+        if type(t) not in IOUNET_REFERENCE_KINDS:
+            break
+        shifts.append(t.shift)
+    return shifts
 
 
 def generate_init_samples(extractor, im: torch.Tensor, pos: torch.Tensor, target_scale: float,
                           sample_sz: tuple[int, int], augmentation: Mapping, expansion_factor: float | None,
-                          random_shift_factor: float, generator: torch.Generator) -> InitSamples:
-    """Crop an enlarged patch once, apply every transform, extract features of all views in one batch, then append
-    the dropout copies of the unaugmented view."""
+                          random_shift_factor: float, generator: torch.Generator,
+                          preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None) -> InitSamples:
+    """Crop an enlarged patch once, apply every transform, extract features of all views in one batch (then
+    ``preprocess`` them, e.g. a feature window), then append the dropout copies of the unaugmented view."""
     exp_sz = expanded_sample_size(sample_sz, expansion_factor)
     out_sz = None if exp_sz == sample_sz else sample_sz
     transforms = build_transforms(augmentation, sample_sz, out_sz, random_shift_factor, generator)
     patch, _ = sample_patch(im, pos, (target_scale * exp_sz[0], target_scale * exp_sz[1]), exp_sz)
     views = torch.cat([t(patch) for t in transforms])
     feats = extractor.extract(views)
-    iou_feats = getattr(extractor, "iounet_backbone_features", None)  # only extractors of an ATOM network have them
-    iou_backbone = [f[:1] for f in iou_feats] if iou_feats is not None else []
+    if preprocess is not None:
+        feats = preprocess(feats)
+    iou_views = list(getattr(extractor, "iounet_backbone_features", None) or [])  # only ATOM networks' extractors
+    iou_backbone = [f[:1] for f in iou_views]
     shifts = [t.shift for t in transforms]
     if "dropout" in augmentation:
         num, prob = augmentation["dropout"]
         feats = torch.cat((feats, feature_dropout(feats[:1], int(num), float(prob), generator)))
         shifts += [transforms[0].shift] * int(num)
-    return InitSamples(feats, shifts, iou_backbone)
+    return InitSamples(feats, shifts, iou_backbone, iou_views, transforms)

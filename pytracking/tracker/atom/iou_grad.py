@@ -16,6 +16,7 @@ of the bilinear surface over the bin divided by the bin area.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from torch import nn
@@ -97,9 +98,25 @@ class ClosedFormIoU:
         self.out_weight = out.weight.detach()[0]  # [O3 + O4]
         self.out_bias = out.bias.detach()[0] if out.bias is not None else torch.zeros(())
         self.splits = [lvl.weight.shape[0] for lvl in self.levels]
+        self._weights = [lvl.weight_pcq for lvl in self.levels]
+        self._worker: ThreadPoolExecutor | None = None
         # dIoU/d(pre-BN activation) where the ReLU passes: constant, so made once
         self.grad_scales = [ow * lvl.bn_scale for lvl, ow in zip(self.levels, torch.split(self.out_weight, self.splits),
                                                                   strict=True)]
+
+    def split_over_two_threads(self, enable: bool = True) -> None:
+        """Run each fully connected layer (forward and transposed) as two half products on two threads.
+
+        Why: with ten boxes these products have ten rows, a shape the BLAS library barely parallelises, and they are
+        most of a refinement step. Splitting the output columns keeps every output a full dot product over the same
+        inputs; values agree with the one-product path to float32 rounding (the library may order a dot product
+        differently for another matrix width). Use only with two or more intra-op threads available.
+        """
+        if enable and self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atom-iou-fc")
+        elif not enable and self._worker is not None:
+            self._worker.shutdown()
+            self._worker = None
 
     @staticmethod
     def supports(net: nn.Module) -> bool:
@@ -131,7 +148,7 @@ class ClosedFormIoU:
         n = boxes.shape[0]
         if isinstance(feats[0], torch.Tensor):
             feats = self.prepare(feats)
-        acts, cache = [], []
+        acts, cache, pools = [], [], []
         # rows (y) and columns (x) of all boxes in one pass (the same for every level up to the scale)
         starts = torch.cat((boxes[:, 1], boxes[:, 0]))
         ends = torch.cat((boxes[:, 1] + boxes[:, 3], boxes[:, 0] + boxes[:, 2]))
@@ -152,19 +169,23 @@ class ClosedFormIoU:
             wx = wx.contiguous()
             u = torch.bmm(my, wx.transpose(1, 2))  # [N, P*C, Q] unnormalised bin integrals
             pool = u * inv_area[:, None, None]
-            z = pool.reshape(n, -1) @ lvl.weight_pcq.t() + lvl.bias
+            pools.append(pool)
+            cache.append((f_rows, wx, my, pool, dwy1, dwy2, dwx1, dwx2, lh, lw, live_h, live_w, inv_area))
+        masks = []
+        for lvl, z in zip(self.levels, self._linear_forward([q.reshape(n, -1) for q in pools]), strict=True):
+            z = z + lvl.bias
             zn = z * lvl.bn_scale + lvl.bn_shift
             mask = zn > 0 if lvl.relu else torch.ones_like(zn, dtype=torch.bool)
             acts.append(torch.where(mask, zn, 0.0))
-            cache.append((f_rows, wx, my, pool, mask, dwy1, dwy2, dwx1, dwx2, lh, lw, live_h, live_w, inv_area))
+            masks.append(mask)
         iou = torch.cat(acts, dim=1) @ self.out_weight + self.out_bias
 
+        g_pools = self._linear_backward([m.to(boxes.dtype) * g_scale for m, g_scale in
+                                         zip(masks, self.grad_scales, strict=True)])  # dIoU/dpooled, [N, P*C*Q]
         grad = None
-        for lvl, g_scale, cc in zip(self.levels, self.grad_scales, cache, strict=True):
-            f_rows, wx, my, pool, mask, dwy1, dwy2, dwx1, dwx2, lh, lw, live_h, live_w, inv_area = cc
+        for lvl, g_pool, cc in zip(self.levels, g_pools, cache, strict=True):
+            f_rows, wx, my, pool, dwy1, dwy2, dwx1, dwx2, lh, lw, live_h, live_w, inv_area = cc
             p, s = lvl.bins, lvl.scale
-            g_z = mask.to(boxes.dtype) * g_scale
-            g_pool = g_z @ lvl.weight_pcq  # dIoU/dpooled, [N, P*C*Q]
             g_u = g_pool.reshape(pool.shape) * inv_area[:, None, None]  # [N, P*C, Q]
             t = torch.bmm(g_u, wx)  # [N, P*C, W]
             r = (t.reshape(n * p, -1) @ f_rows.t()).reshape(n, p, -1)  # sensitivity to the row weights [N, P, H]
@@ -181,3 +202,28 @@ class ClosedFormIoU:
             level_grad = torch.stack((g_x1 + g_x2, g_y1 + g_y2, g_x2, g_y2), dim=1) * s  # [N, 4]
             grad = level_grad if grad is None else grad + level_grad
         return iou, grad
+
+    def _linear_forward(self, pools: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Each level's fully connected layer without bias: ``pool [N, P*C*Q] @ W^T``."""
+        if self._worker is not None:
+            return self._split(pools, [(w[:w.shape[0] // 2].t(), w[w.shape[0] // 2:].t()) for w in self._weights])
+        return [q @ w.t() for w, q in zip(self._weights, pools, strict=True)]
+
+    def _linear_backward(self, g_zs: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Its transpose: ``g_z [N, O] @ W``."""
+        if self._worker is not None:
+            return self._split(g_zs, [(w[:, :w.shape[1] // 2], w[:, w.shape[1] // 2:]) for w in self._weights])
+        return [g @ w for w, g in zip(self._weights, g_zs, strict=True)]
+
+    def _split(self, inputs: list[torch.Tensor], halves: list[tuple[torch.Tensor, torch.Tensor]]) -> list[torch.Tensor]:
+        """``x @ [A | B]`` per level as ``[x @ A | x @ B]``: the second halves on the worker thread, the first here,
+        each with one intra-op thread (each output element is still one full dot product)."""
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            future = self._worker.submit(lambda: [x @ b for x, (_, b) in zip(inputs, halves, strict=True)])
+            first = [x @ a for x, (a, _) in zip(inputs, halves, strict=True)]
+            second = future.result()
+        finally:
+            torch.set_num_threads(threads)
+        return [torch.cat((a, b), dim=1) for a, b in zip(first, second, strict=True)]

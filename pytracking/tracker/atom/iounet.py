@@ -22,8 +22,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["BoxRefinementParams", "RegionIoUFeatures", "autograd_iou_and_grad", "iounet_box", "jitter_boxes",
-           "optimize_boxes", "select_box"]
+__all__ = ["BOX_REFINEMENT_SPACES", "BoxRefinementParams", "RegionIoUFeatures", "autograd_iou_and_grad",
+           "from_relative", "iounet_box", "jitter_boxes", "optimize_boxes", "relative_gradient", "select_box",
+           "to_relative"]
 
 
 def iounet_box(pos: torch.Tensor, sz: torch.Tensor, sample_pos: torch.Tensor, sample_scale: float,
@@ -75,21 +76,92 @@ def autograd_iou_and_grad(predict_iou: Callable[[torch.Tensor], torch.Tensor]) -
     return iou_and_grad
 
 
-def optimize_boxes(iou_and_grad: IoUAndGrad, boxes: torch.Tensor, num_iter: int, step_length: float,
-                   step_decay: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Gradient ascent on the predicted IoU: ``box += step * dIoU/dbox * [w, h, w, h]`` for ``num_iter`` steps.
+StepLength = float | tuple[float, float] | list[float]
 
-    ``iou_and_grad`` maps boxes ``[N, 4]`` to their IoU ``[N]`` and its gradient ``[N, 4]``. Returns the final boxes
-    ``[N, 4]`` and the IoUs predicted in the last step (i.e. for the boxes *before* the last update, as the published
-    tracker did).
+
+def _step_lengths(step_length: StepLength, n: int, like: torch.Tensor) -> torch.Tensor | float:
+    """A scalar stays a Python float (exactly today's arithmetic); a ``(pos, size)`` pair becomes per-coordinate
+    lengths ``[pos, pos, size, size]`` for every box, ``[N, 4]``."""
+    if isinstance(step_length, (tuple, list)):
+        if len(step_length) != 2:
+            raise ValueError(f"box_refinement_step_length must be a number or a (pos, size) pair, got {step_length!r}")
+        pos, size = (float(v) for v in step_length)
+        return like.new_tensor([pos, pos, size, size]).expand(n, 4).clone()
+    return float(step_length)
+
+
+def to_relative(boxes: torch.Tensor, size_norm: torch.Tensor) -> torch.Tensor:
+    """``[x, y, w, h]`` -> ``[cx / sw, cy / sh, log w, log h]``: centre ``xy + wh / 2``, ``size_norm = [sw, sh]``."""
+    return torch.cat(((boxes[:, :2] + boxes[:, 2:] / 2) / size_norm, boxes[:, 2:].log()), dim=1)
+
+
+def from_relative(rel: torch.Tensor, size_norm: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`to_relative`: ``wh = exp(rel[2:])``, ``xy = rel[:2] * [sw, sh] - wh / 2``."""
+    wh = rel[:, 2:].exp()
+    return torch.cat((rel[:, :2] * size_norm - wh / 2, wh), dim=1)
+
+
+def relative_gradient(grad: torch.Tensor, boxes: torch.Tensor, size_norm: torch.Tensor) -> torch.Tensor:
+    """Chain rule: ``dIoU/d[x, y, w, h]`` -> ``dIoU/d[cx/sw, cy/sh, log w, log h]`` at ``boxes``.
+
+    ``x = u0 sw - exp(u2) / 2`` and ``w = exp(u2)`` give ``dIoU/du0 = g_x sw`` and ``dIoU/du2 = (g_w - g_x / 2) w``
+    (rows likewise)."""
+    wh = boxes[:, 2:]
+    return torch.cat((grad[:, :2] * size_norm, (grad[:, 2:] - grad[:, :2] / 2) * wh), dim=1)
+
+
+BOX_REFINEMENT_SPACES = ("default", "relative")
+
+
+def optimize_boxes(iou_and_grad: IoUAndGrad, boxes: torch.Tensor, num_iter: int, step_length: StepLength,
+                   step_decay: float = 1.0, space: str = "default") -> tuple[torch.Tensor, torch.Tensor]:
+    """Gradient ascent on the predicted IoU for ``num_iter`` steps.
+
+    ``iou_and_grad`` maps boxes ``[N, 4]`` (xywh) to their IoU ``[N]`` and its gradient ``[N, 4]``.
+
+    Spaces (``box_refinement_space``):
+
+    * ``'default'``: the boxes themselves move, by ``step_length * dIoU/dbox * [w, h, w, h]``;
+    * ``'relative'``: the coordinates ``[cx/sw, cy/sh, log w, log h]`` move, by ``step_length * dIoU/dcoordinate``
+      (no size factor); ``[sw, sh]`` is the size of the first box (the current estimate), fixed during refinement.
+
+    Step decay (only acts when ``step_decay < 1``): every box remembers the IoU predicted at the previous step (start
+    ``-inf``). A box whose IoU rose takes a new gradient step; a box whose IoU did not rise multiplies its own step
+    length by ``step_decay`` and undoes its previous step (applies minus that step). With ``step_decay >= 1`` every
+    box always steps. ``step_length`` is one number or a ``(pos, size)`` pair (per coordinate pair).
+
+    Returns the final boxes ``[N, 4]`` and the IoUs predicted in the last forward pass (i.e. for the boxes *before*
+    the last update, as the published tracker did).
     """
+    if space not in BOX_REFINEMENT_SPACES:
+        raise ValueError(f"box_refinement_space must be one of {BOX_REFINEMENT_SPACES}, got {space!r}")
     out = boxes.detach().reshape(-1, 4)
+    n = out.shape[0]
+    relative = space == "relative"
+    size_norm = out[:1, 2:].clone() if relative else None
+    coords = to_relative(out, size_norm) if relative else out
+    step = _step_lengths(step_length, n, out)
+    decaying = step_decay < 1
+    if decaying:
+        if not isinstance(step, torch.Tensor):
+            step = out.new_full((n, 4), step)
+        prev_iou = out.new_full((n,), -math.inf)
+        prev_step = out.new_zeros((n, 4))
     iou = None
-    step = step_length
     for _ in range(num_iter):
         iou, grad = iou_and_grad(out)
-        out = out + step * grad * out[:, 2:].repeat(1, 2)
-        step *= step_decay
+        if decaying:
+            improved = (iou > prev_iou).reshape(-1, 1)
+            step = torch.where(improved, step, step * step_decay)
+        if relative:
+            update = step * relative_gradient(grad, out, size_norm)
+        else:
+            update = step * grad * out[:, 2:].repeat(1, 2)
+        if decaying:
+            update = torch.where(improved, update, -prev_step)
+            prev_iou, prev_step = iou, update
+        coords = coords + update
+        out = from_relative(coords, size_norm) if relative else coords
     if iou is None:
         iou, _ = iou_and_grad(out)
     return out, iou.detach().reshape(-1)
@@ -120,8 +192,14 @@ class BoxRefinementParams:
     box_jitter_sz: float = 0.5
     maximal_aspect_ratio: float = 6.0
     box_refinement_iter: int = 5
-    box_refinement_step_length: float = 1.0
+    box_refinement_step_length: float | tuple[float, float] = 1.0
     box_refinement_step_decay: float = 1.0
+    box_refinement_space: str = "default"
+
+    def __post_init__(self) -> None:
+        if self.box_refinement_space not in BOX_REFINEMENT_SPACES:
+            raise ValueError(f"parameter box_refinement_space must be one of {BOX_REFINEMENT_SPACES}, "
+                             f"got {self.box_refinement_space!r}")
     iounet_k: int = 3
 
 

@@ -82,7 +82,12 @@ class AtomParams(TrackerParamsBase):
     post_init_CG_iter: int = 0
     fletcher_reeves: bool = False  # online CG: Polak-Ribiere (the first-frame Gauss-Newton uses Fletcher-Reeves)
     standard_alpha: bool = True
-    CG_forgetting_rate: float | None = None  # None: no conjugate direction kept between CG runs
+    CG_forgetting_rate: float | None = None  # CG direction kept with factor (1 - lr) ** rate; None: not kept
+    optimizer: str = "GaussNewtonCG"  # or 'GradientDescentL2' (first frame and online)
+    optimizer_step_length: float | None = None  # gradient descent only (then required)
+    optimizer_momentum: float = 0.0  # gradient descent only
+    use_projection_matrix: bool = True  # False: classify the raw features
+    update_projection_matrix: bool = True  # False: projection fixed at its initialisation, filter-only first frame
     closed_form_gauss_newton: bool = True  # Gauss-Newton products in closed form (same results as autograd)
 
     # --- classifier initialisation and activations
@@ -94,6 +99,10 @@ class AtomParams(TrackerParamsBase):
     # --- detection
     use_classifier: bool = True  # move the target with the classifier's peak
     window_output: bool = False  # Hann window on the score map
+    use_clipped_window: bool = False  # window of output_sz * effective_search_area / search_area_scale, edge-padded
+    effective_search_area: float | None = None  # required with use_clipped_window
+    _feature_window: bool = False  # Hann window on the classifier features before the projection
+    feature_window: bool = False  # set by the original's files, never read by its tracker (True is an error)
     scale_factors: torch.Tensor = field(default_factory=lambda: torch.ones(1))
     score_upsample_factor: int = 1
 
@@ -122,12 +131,17 @@ class AtomParams(TrackerParamsBase):
     box_jitter_sz: float = 0.5
     maximal_aspect_ratio: float = 6
     box_refinement_iter: int = 5
-    box_refinement_step_length: float = 1
-    box_refinement_step_decay: float = 1
+    box_refinement_step_length: float | tuple[float, float] = 1  # or (pos, size): per coordinate pair
+    box_refinement_step_decay: float = 1  # < 1: a box whose IoU did not rise undoes its step, its length decays
+    box_refinement_space: str = "default"  # 'relative': steps in [cx/sw, cy/sh, log w, log h], no size factor
     use_iounet_pos_for_learning: bool = True
     iounet_restrict_region: bool = True  # compute IoU-Net test features only where boxes pool (same results)
     iounet_region_slack: int = 1
     iounet_closed_form_grad: bool = True  # box gradients in closed form instead of autograd (same results)
+    iounet_split_fc: bool = True  # CPU, 2+ threads: head products split over two threads (same up to rounding)
+    iounet_augmentation: bool = False  # reference vectors: mean over identity/shift/flip/blur first-frame samples
+    iounet_not_use_reference: bool = False  # reference vectors replaced by constants (norm / length)
+    iounet_use_log_scale: bool = True  # set by the original's files, never read by its tracker: no effect
 
     # --- VOT: how a rotated ground-truth polygon becomes the initial box
     vot_anno_conversion_type: str = "preserve_area"

@@ -17,7 +17,8 @@ import torch
 
 from pytracking.libs import dcf
 
-__all__ = ["ScoreUpsampler", "fourier_interp_matrix", "label_center", "label_map"]
+__all__ = ["ScoreUpsampler", "clipped_output_window", "effective_window_size", "fourier_interp_matrix", "label_center",
+           "label_map"]
 
 
 def fourier_interp_matrix(in_sz: int, out_sz: int, kernel_sz: int, dtype: torch.dtype = torch.float32,
@@ -68,3 +69,26 @@ def label_map(feature_sz: Sequence[int], sigma: Sequence[float], center: Sequenc
               device: torch.device | str = "cpu") -> torch.Tensor:
     """Gaussian label ``[1, 1, H, W]`` with peak 1 at ``center`` cells from the map centre."""
     return dcf.label_function_spatial((int(feature_sz[0]), int(feature_sz[1])), tuple(sigma), tuple(center)).to(device)
+
+
+def effective_window_size(out_sz: int, ratio: float) -> int:
+    """``out_sz * ratio`` rounded to the nearest integer whose difference to ``out_sz`` is even (ties: the larger)."""
+    if not 0 < ratio <= 1:
+        raise ValueError(f"effective_search_area / search_area_scale must be in (0, 1], got {ratio!r}")
+    half_pad = math.ceil((out_sz - out_sz * ratio) / 2 - 0.5)
+    return max(out_sz - 2 * half_pad, 1)
+
+
+def clipped_output_window(out_sz: Sequence[int], ratio: float) -> torch.Tensor:
+    """``use_clipped_window``: ``[H, W]`` output window in FFT layout (index 0 = zero displacement).
+
+    A centred 2-D Hann window of the effective size (:func:`effective_window_size` per side, ``ratio`` =
+    ``effective_search_area / search_area_scale``), padded to ``out_sz`` by repeating its edge values, then shifted
+    circularly by ``-(H // 2, W // 2)`` like the plain output window.
+    """
+    h, w = int(out_sz[0]), int(out_sz[1])
+    eh, ew = effective_window_size(h, ratio), effective_window_size(w, ratio)
+    window = dcf.hann2d((eh, ew), centered=True)
+    ph, pw = (h - eh) // 2, (w - ew) // 2
+    window = torch.nn.functional.pad(window, (pw, pw, ph, ph), mode="replicate")[0, 0]
+    return torch.roll(window, shifts=(-(h // 2), -(w // 2)), dims=(0, 1))

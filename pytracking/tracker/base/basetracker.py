@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from pytracking.tracker.base.boxes import default_size_limits
 from pytracking.utils.params import Params, TrackerParams
 
 __all__ = ["BaseTracker"]
@@ -42,6 +43,14 @@ class BaseTracker:
         if self.visdom is None or self.debug_level < level:
             return
         self.visdom.register(make_data(), mode, level, title)
+
+    def box_size_limits(self, image_hw: tuple[int, int]) -> tuple[float, float, float, float]:
+        """``(min_w, min_h, max_w, max_h)`` in pixels that every reported box obeys for images of ``image_hw``.
+
+        The evaluation wrapper enforces them (see :mod:`pytracking.tracker.base.boxes`). Default: one pixel up to the
+        image size; a tracker with tighter scale limits overrides this.
+        """
+        return default_size_limits(image_hw)
 
     def initialize(self, image: np.ndarray, info: dict) -> dict | None:
         """Start tracking the object ``info['init_bbox']`` in the first frame."""

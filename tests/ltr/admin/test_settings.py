@@ -156,7 +156,7 @@ def test_create_local_writes_loadable_file_refuses_overwrite_and_backs_up(tmp_pa
 
     out.write_text(out.read_text() + "# my own edit\n")
     edited = out.read_text()
-    assert create_local.main(["--workspace", "/other", "--output", str(out)]) == 1
+    assert create_local.main(["--workspace", "/other", "--output", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert out.read_text() == edited
 

@@ -103,6 +103,7 @@ def test_missing_dataset_setting_names_the_variable(monkeypatch, tmp_path):
     from ltr.admin.settings_errors import SettingsError
 
     monkeypatch.delenv("PYTRACKING_OTB_PATH", raising=False)
+    (tmp_path / "none.py").write_text("")  # an empty settings file: no otb_path from a developer's local.py
     monkeypatch.setenv("PYTRACKING_SETTINGS_FILE", str(tmp_path / "none.py"))
     with pytest.raises(SettingsError, match="PYTRACKING_OTB_PATH"):
         get_dataset("otb")

@@ -121,7 +121,7 @@ def test_create_local_with_real_data_root(shared_data: Path, tmp_path: Path) -> 
     with pytest.raises(MissingSettingError, match="not an existing directory"):
         s.require("nfs_path")  # filled from --data-root, but not present there
     text = out.read_text()
-    assert create_local.main(["--workspace", "/elsewhere", "--output", str(out)]) == 1
+    assert create_local.main(["--workspace", "/elsewhere", "--output", str(out)]) == 2
     assert out.read_text() == text
 
 

@@ -84,7 +84,7 @@ class OracleIoUNet:
         self.sample_pos = self.tracker.pos.round()  # the tracker samples at its rounded position ...
         self.sample_scale = self.tracker.target_scale  # ... and current scale (scale_factors = [1])
 
-    def __call__(self, iou_and_grad, boxes, num_iter, step_length, step_decay=1.0):
+    def __call__(self, iou_and_grad, boxes, num_iter, step_length, step_decay=1.0, space="default"):
         self.start_boxes.append(boxes[0].clone())
         s, (sp_r, sp_c) = self.sample_scale, self.sample_pos.tolist()
         S = float(self.tracker.iou_img_sample_sz[0])

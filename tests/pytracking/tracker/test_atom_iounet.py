@@ -44,10 +44,12 @@ def test_optimize_boxes_one_step_by_hand():
     expected = boxes + 0.01 * grad * torch.tensor([30.0, 44.0, 30.0, 44.0])
     torch.testing.assert_close(out, expected)
     assert iou.tolist() == [-(4 + 1 + 0 + 16)]  # IoU of the boxes before the step
-    out2, _ = bbreg.optimize_boxes(predict, boxes, 2, 0.01, step_decay=0.5)
+    # decay < 1 but the IoU rose (-21 -> -0.8848): the second step keeps the full step length
+    out2, iou2 = bbreg.optimize_boxes(predict, boxes, 2, 0.01, step_decay=0.5)
     step1 = expected
     grad2 = -2 * (step1 - target)
-    torch.testing.assert_close(out2, step1 + 0.005 * grad2 * step1[:, 2:].repeat(1, 2))
+    torch.testing.assert_close(out2, step1 + 0.01 * grad2 * step1[:, 2:].repeat(1, 2))
+    torch.testing.assert_close(iou2, torch.tensor([-(0.8 ** 2 + 0.12 ** 2 + 0 + 0.48 ** 2)]))
 
 
 def test_select_box_aspect_filter_and_top_k():

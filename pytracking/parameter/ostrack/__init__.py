@@ -1,0 +1,1 @@
+"""OSTrack parameter sets: one module per released configuration, each ``parameters() -> OSTrackParams``."""
