@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections import OrderedDict
@@ -18,6 +19,8 @@ from ltr.admin.visdom_logger import visdom_logger_from_settings
 from ltr.trainers.base_trainer import BaseTrainer
 
 __all__ = ["LTRTrainer", "format_stats_line"]
+
+logger = logging.getLogger("ltr.trainers")
 
 
 def format_stats_line(loader_name: str, epoch: int, i: int, n: int, avg_fps: float, cur_fps: float,
@@ -53,16 +56,28 @@ class LTRTrainer(BaseTrainer):
     gradients and optimizer steps, others under ``no_grad``). Running epoch averages are printed every
     ``settings.print_interval`` iterations, a tqdm bar is shown when stdout is a terminal, and per-epoch averages of
     every stat plus each param group's learning rate go to TensorBoard (rank 0 only).
+
+    Optional step behaviour (keyword arguments, so a pipeline passes its own declared settings): ``grad_clip_norm``
+    clips the global gradient L2 norm before each step (None = off); ``amp`` runs the actor under autocast with
+    gradient scaling, on CUDA only (ignored with a warning elsewhere). Before each pass the actor's
+    ``set_epoch(epoch)`` is called when it has one (e.g. a warm-up schedule).
     """
 
     def __init__(self, actor: Any, loaders: Sequence[Any], optimizer: torch.optim.Optimizer, settings: Settings,
-                 lr_scheduler: Any = None) -> None:
+                 lr_scheduler: Any = None, *, grad_clip_norm: float | None = None, amp: bool = False) -> None:
         super().__init__(actor, loaders, optimizer, settings, lr_scheduler)
         self.meters: dict[str, OrderedDict[str, AverageMeter]] = {}
         self.tensorboard: TensorboardWriter | None = None
         if self.is_main and settings.use_tensorboard and settings.env is not None:
             self.tensorboard = TensorboardWriter(settings.tensorboard_dir)
         self.visdom = visdom_logger_from_settings(settings) if self.is_main else None  # --visdom: live curves
+        self.grad_clip_norm: float | None = float(grad_clip_norm) if grad_clip_norm else None
+        self.amp = bool(amp)
+        if self.amp and self.device.type != "cuda":
+            logger.warning("amp requested but the device is %s: mixed precision runs on CUDA only, training in "
+                           "float32", self.device)
+            self.amp = False
+        self.grad_scaler = torch.amp.GradScaler("cuda") if self.amp else None
 
     def train(self, max_epochs: int, load_latest: bool = True, fail_safe: bool = True) -> None:
         """See :meth:`BaseTrainer.train`; closes the TensorBoard writers at the end."""
@@ -85,6 +100,8 @@ class LTRTrainer(BaseTrainer):
         """One pass over ``loader``."""
         training = bool(getattr(loader, "training", True))
         self.actor.train(training)
+        if hasattr(self.actor, "set_epoch"):  # epoch-dependent behaviour of the actor (e.g. a warm-up schedule)
+            self.actor.set_epoch(self.epoch)
         self.prepare_loader(loader)
         meters = self.meters.setdefault(loader.name, OrderedDict())
         for m in meters.values():
@@ -104,11 +121,10 @@ class LTRTrainer(BaseTrainer):
             with torch.set_grad_enabled(training):
                 for i, data in enumerate(loader, 1):
                     data = _to_device(data, self.device)
-                    loss, stats = self.actor(data)
+                    with torch.autocast(self.device.type, enabled=self.amp):
+                        loss, stats = self.actor(data)
                     if training:
-                        self.optimizer.zero_grad(set_to_none=True)
-                        loss.backward()
-                        self.optimizer.step()
+                        self.optimizer_step(loss)
                     bsz = _batch_size(data, stack_dim)
                     for name, value in stats.items():
                         meters.setdefault(name, AverageMeter()).update(float(value), bsz)
@@ -134,6 +150,23 @@ class LTRTrainer(BaseTrainer):
         finally:
             if bar is not None:
                 bar.close()
+
+    def optimizer_step(self, loss: torch.Tensor) -> None:
+        """Backward and step; ``grad_clip_norm`` clips the global L2 norm of all gradients first, and with ``amp``
+        (CUDA only) the loss is scaled by a ``GradScaler`` (gradients unscaled before clipping)."""
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.grad_scaler is not None:
+            self.grad_scaler.scale(loss).backward()
+            if self.grad_clip_norm is not None:
+                self.grad_scaler.unscale_(self.optimizer)
+                torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.grad_clip_norm)
+            self.grad_scaler.step(self.optimizer)
+            self.grad_scaler.update()
+            return
+        loss.backward()
+        if self.grad_clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.grad_clip_norm)
+        self.optimizer.step()
 
     def _use_progress_bar(self) -> bool:
         if not self.is_main:

@@ -134,7 +134,6 @@ class ATOM(BaseTracker):
         x, y, w, h = (float(v) for v in info["init_bbox"])
         self.pos = torch.tensor([y + (h - 1) / 2, x + (w - 1) / 2])
         self.target_sz = torch.tensor([h, w])
-        self.init_target_sz = self.target_sz.clone()
 
         # Scale so that the search area equals the sample area
         self.target_scale = 1.0
@@ -226,14 +225,6 @@ class ATOM(BaseTracker):
         use_closed_form = bool(self.params.iounet_closed_form_grad)
         self.closed_form_iou = (ClosedFormIoU(self.iou_predictor)
                                 if use_closed_form and ClosedFormIoU.supports(self.iou_predictor) else None)
-
-    def box_size_limits(self, image_hw: tuple[int, int]) -> tuple[float, float, float, float]:
-        """At most the image; at least the smaller of 10 px and the initial box (ATOM's minimum scale keeps the
-        target at least 10 px on its shorter side, unless it started smaller)."""
-        height, width = float(image_hw[0]), float(image_hw[1])
-        init = getattr(self, "init_target_sz", None)
-        min_h, min_w = (min(10.0, float(init[0])), min(10.0, float(init[1]))) if init is not None else (1.0, 1.0)
-        return min(min_w, width), min(min_h, height), width, height
 
     # ------------------------------------------------------------------ tracking
     def track(self, image: np.ndarray, info: dict | None = None) -> dict:
@@ -370,17 +361,12 @@ class ATOM(BaseTracker):
         new_pos = box[:2] + box[2:] / 2 - (self.iou_img_sample_sz - 1) / 2
         new_pos = new_pos.flip(0) * sample_scale + sample_pos
         new_target_sz = box[2:].flip(0) * sample_scale
-        # Stay within the stated limits (box_size_limits): never larger than the image, never smaller than 10 px (or the
-        # initial size), and the box keeps overlapping the image; otherwise a drifting IoU-Net grows without bound.
-        new_target_sz = torch.min(torch.max(new_target_sz, self.init_target_sz.clamp(max=10)), self.image_sz)
-        new_pos = torch.min(torch.max(new_pos, 1 - new_target_sz / 2), self.image_sz + new_target_sz / 2 - 1)
         self.pos_iounet = new_pos.clone()
         if self.params.use_iounet_pos_for_learning:
             self.pos = new_pos.clone()
         self.target_sz = new_target_sz
         if update_scale:
-            scale = float(torch.sqrt(new_target_sz.prod() / self.base_target_sz.prod()))
-            self.target_scale = min(scale, self.max_scale_factor)
+            self.target_scale = float(torch.sqrt(new_target_sz.prod() / self.base_target_sz.prod()))
 
     def _register_optimizer_plots(self) -> None:
         self.debug_register(3, "lineplot", "Training Loss", lambda: torch.tensor(self.classifier.losses))

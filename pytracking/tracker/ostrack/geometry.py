@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 import torch
+
+from ltr.data.processing_ostrack import sample_target_padded
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "sample_target", "normalize_crop", "hann2d_window", "map_box_back",
            "clip_box"]
@@ -27,30 +28,12 @@ def sample_target(image: np.ndarray, box: Sequence[float], factor: float, output
                   ) -> tuple[np.ndarray, float]:
     """Square crop of side ``ceil(sqrt(w h) * factor)`` centred on ``box``, zero-padded, resized to ``output_size``.
 
-    ``x1 = round(cx - side/2)`` (half to even). Padding right/bottom is ``max(x2 - W + 1, 0)``: when the crop crosses
-    the right (bottom) border the last image column (row) is left out and one more zero column (row) is used, as in
-    the published tracker. Resizing is ``cv2.resize`` bilinear.
-
+    The very crop the network was trained on (:func:`ltr.data.processing_ostrack.sample_target_padded`, which documents
+    the rounding and the right/bottom border quirk of the published tracker); the padding mask is not needed here.
     Returns ``(crop output_size x output_size x 3 uint8, resize_factor = output_size / side)``.
     """
-    x, y, w, h = (float(v) for v in box)
-    raw = math.sqrt(w * h) * factor if w > 0 and h > 0 else 0.0
-    if not math.isfinite(raw) or math.ceil(raw) < 1:
-        raise ValueError(f"cannot crop around box {[x, y, w, h]}: crop side {raw} < 1 pixel")
-    side = math.ceil(raw)
-    x1 = round(x + 0.5 * w - side * 0.5)
-    y1 = round(y + 0.5 * h - side * 0.5)
-    x2, y2 = x1 + side, y1 + side
-    H, W = image.shape[:2]
-    left, top = max(0, -x1), max(0, -y1)
-    right, bottom = max(x2 - W + 1, 0), max(y2 - H + 1, 0)
-    patch = image[y1 + top:y2 - bottom, x1 + left:x2 - right]
-    if patch.size == 0:  # the crop lies entirely outside the image
-        patch = np.zeros((side, side) + image.shape[2:], dtype=image.dtype)
-    else:
-        patch = cv2.copyMakeBorder(patch, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
-    crop = cv2.resize(patch, (output_size, output_size))
-    return crop, output_size / side
+    crop, resize_factor, _ = sample_target_padded(image, box, factor, output_size)
+    return crop, resize_factor
 
 
 def normalize_crop(crop: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:

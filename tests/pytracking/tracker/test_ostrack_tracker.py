@@ -43,7 +43,7 @@ def test_crop_resize_factor_and_degenerate_box() -> None:
     img = np.zeros((50, 50, 3), np.uint8)
     crop, factor = sample_target(img, [10, 10, 9, 4], 4.0, 16)  # sqrt(36) * 4 = 24
     assert crop.shape == (16, 16, 3) and factor == pytest.approx(16 / 24)
-    with pytest.raises(ValueError, match="crop side"):
+    with pytest.raises(ValueError, match="non-positive width or height"):
         sample_target(img, [10, 10, 0, 4], 4.0, 16)
 
 

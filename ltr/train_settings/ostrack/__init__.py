@@ -1,0 +1,1 @@
+"""OSTrack training setups: ``python ltr/run_training.py ostrack <name>``."""
