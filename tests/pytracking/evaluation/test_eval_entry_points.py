@@ -81,7 +81,8 @@ def test_demo_trains_when_no_checkpoint_then_tracks(tmp_path, monkeypatch, capsy
                   f"import pathlib; d = pathlib.Path({str(ckpt_dir)!r}); d.mkdir(parents=True); "
                   f"(d / 'ATOMnet_ep0002.pth.tar').write_bytes(b'x')"]
     tracker = Tracker("evaltest_pkg.trackers", "default", results_path=tmp_path / "res")
-    rc = run_demo.main(["--num-sequences", "2", "--seq-len", "8"], tracker=tracker, train_cmd=fake_train)
+    rc = run_demo.main(["--train-synthetic", "--num-sequences", "2", "--seq-len", "8"], tracker=tracker,
+                       train_cmd=fake_train)
     out = capsys.readouterr().out
     assert rc == 0
     assert "training the synthetic ATOM network first" in out
@@ -89,5 +90,6 @@ def test_demo_trains_when_no_checkpoint_then_tracks(tmp_path, monkeypatch, capsy
     assert out.count("FPS:") == 2
     assert "overall success AUC" in out
     # second run: checkpoint exists -> no training
-    rc = run_demo.main(["--num-sequences", "1", "--seq-len", "5"], tracker=tracker, train_cmd=["false"])
+    rc = run_demo.main(["--train-synthetic", "--num-sequences", "1", "--seq-len", "5"], tracker=tracker,
+                       train_cmd=["false"])
     assert rc == 0 and "training" not in capsys.readouterr().out
