@@ -65,7 +65,7 @@ def test_run_video_without_box_or_display_says_to_pass_one(tmp_path, capsys, mon
     _write_clip(clip, [np.zeros((48, 64, 3), np.uint8)] * 3)
     assert run_video.main(["atom", "mobilenetv2", str(clip)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--optional_box" in err[0]
+    assert len(err) == 1 and "--optional-box" in err[0]
 
 
 def test_demo_without_real_data_tracks_a_synthetic_clip_and_says_so(wheel, tmp_path, monkeypatch, capsys):
@@ -84,7 +84,9 @@ def test_synthetic_demo_training_keeps_only_the_last_checkpoint_unless_asked():
     from ltr.run_training import build_parser, make_settings
 
     cmd = run_demo.train_command()
-    assert cmd[-4:] == ["bbreg", "atom_synthetic", "--keep-last", "1"]
-    assert make_settings(build_parser().parse_args(cmd[2:])).checkpoint_keep_last == 1
+    assert cmd[-6:] == ["bbreg", "atom_synthetic", "--keep-last", "1", "--keep-every", "0"]
+    demo = make_settings(build_parser().parse_args(cmd[2:]))
+    assert (demo.checkpoint_keep_last, demo.checkpoint_keep_every) == (1, 0)
     assert "--keep-last" not in run_demo.train_command(keep_checkpoints=True)
-    assert make_settings(build_parser().parse_args(["bbreg", "atom_synthetic"])).checkpoint_keep_last is None
+    # without flags: the retention default (issue 15: the newest 3 plus every 10th epoch)
+    assert make_settings(build_parser().parse_args(["bbreg", "atom_synthetic"])).checkpoint_keep_last == 3
