@@ -18,36 +18,20 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
+from track_speed import DEFAULT_SEQUENCE, load_sequence  # same folder: run as a script
 
 from ltr.models.tracking.ostrack import ostrack_vitb_256_ce
 from pytracking.tracker.ostrack.backends import export_onnx
 from pytracking.tracker.ostrack.ostrack import OSTrack
 from pytracking.tracker.ostrack.params import OSTrackParams
-
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SEQUENCE = REPO.parent / "shared" / "data" / "otb" / "Crossing"
-
-
-def load_sequence(seq: Path, max_frames: int | None) -> tuple[list[np.ndarray], list[float]]:
-    """RGB frames and the first ground-truth box of an OTB-layout sequence."""
-    gt_file = seq / "groundtruth_rect.txt"
-    if not gt_file.is_file():
-        raise FileNotFoundError(f"{gt_file} not found (expected an OTB-layout sequence folder)")
-    first = [float(v) for v in re.split(r"[,\s]+", gt_file.read_text().strip().splitlines()[0].strip())]
-    files = sorted((seq / "img").glob("*.jpg"))[: max_frames or None]
-    if not files:
-        raise FileNotFoundError(f"no frames in {seq / 'img'}")
-    return [cv2.cvtColor(cv2.imread(str(f), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB) for f in files], first[:4]
 
 
 class PlainViTB(nn.Module):
