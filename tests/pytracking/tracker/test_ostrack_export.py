@@ -111,7 +111,7 @@ def test_run_tracker_vitb_256_on_otb_with_a_released_format_file(tmp_path, share
            "--dataset", "otb", "--sequence", "Crossing", "--max-frames", "3", "--use_visdom", "false"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    result = tmp_path / "results" / "first_3_frames" / "ostrack" / "vitb_256_mae_ce_32x4_ep300" / "Crossing.txt"
+    result = tmp_path / "results" / "first_3_frames" / "ostrack" / "vitb_256_mae_ce_32x4_ep300" / "otb" / "Crossing.txt"
     rows = [[float(v) for v in re.split(r"[,\s]+", ln.strip())] for ln in result.read_text().splitlines()]
     gt0 = [float(v) for v in re.split(r"[,\s]+", (shared_data / "otb" / "Crossing" / "groundtruth_rect.txt")
                                       .read_text().splitlines()[0].strip())]
