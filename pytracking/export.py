@@ -12,7 +12,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main", "build_parser"]
+from ltr.admin.cli import cli_main
+from ltr.admin.errors import UserError
+from pytracking.evaluation.environment import tracking_settings_check
+from pytracking.evaluation.registry import check_tracker
+
+__all__ = ["NotExportableError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,28 +35,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class NotExportableError(UserError):
+    """The tracker's package defines no ``export_onnx``."""
+
+
+@cli_main("export", check=tracking_settings_check)
 def main(argv: Sequence[str] | None = None) -> int:
+    """Errors a user can fix (unknown names, missing network, existing output) are one line with exit code 2."""
     args = build_parser().parse_args(argv)
     from pytracking.evaluation.tracker import Tracker  # noqa: PLC0415
 
-    try:
-        tracker_pkg = importlib.import_module(f"pytracking.tracker.{args.tracker_name}")
-    except ModuleNotFoundError:
-        print(f"export: no tracker '{args.tracker_name}' (pytracking/tracker/{args.tracker_name}/)", file=sys.stderr)
-        return 2
+    check_tracker(args.tracker_name, args.tracker_param)
+    tracker_pkg = importlib.import_module(f"pytracking.tracker.{args.tracker_name}")
     if not hasattr(tracker_pkg, "export_onnx"):
-        print(f"export: tracker '{args.tracker_name}' cannot be exported (its package defines no export_onnx)",
-              file=sys.stderr)
-        return 2
-    try:
-        params = Tracker(args.tracker_name, args.tracker_param).get_parameters()
-        params.param_name = args.tracker_param
-        if args.network is not None:
-            params.net_path = args.network
-        path, diffs = tracker_pkg.export_onnx(params, args.onnx, overwrite=args.force)
-    except (FileExistsError, FileNotFoundError, ModuleNotFoundError, ImportError, ValueError, RuntimeError) as exc:
-        print(f"export: {exc}", file=sys.stderr)
-        return 2
+        raise NotExportableError(f"tracker '{args.tracker_name}' cannot be exported (its package defines no "
+                                 f"export_onnx)")
+    params = Tracker(args.tracker_name, args.tracker_param).get_parameters()
+    params.param_name = args.tracker_param
+    if args.network is not None:
+        params.net_path = args.network
+    path, diffs = tracker_pkg.export_onnx(params, args.onnx, overwrite=args.force)
     print(f"wrote {path}")
     worst = max((v for k, v in diffs.items() if k != "removed_indexes"), default=0.0)
     for name, value in diffs.items():

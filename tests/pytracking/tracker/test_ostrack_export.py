@@ -84,6 +84,9 @@ def test_export_command(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("PYTRACKING_NETWORK_PATH", str(tmp_path / "nets"))
     assert export_main(["ostrack", "vitb_256_mae_ce_32x4_ep300"]) == 2
     assert "OSTrack_ep0300.pth.tar" in capsys.readouterr().err
+    assert export_main(["nosuch", "x"]) == 2  # one line through cli_main, listing the trackers that exist
+    err = capsys.readouterr().err
+    assert err.startswith("export: error: unknown tracker 'nosuch'") and "ostrack:" in err and "Traceback" not in err
 
 
 def _crossing_folder(tmp_path: Path, shared_data: Path, n: int) -> Path:
