@@ -223,7 +223,7 @@ def test_live_debugging_in_a_real_browser(tmp_path: Path, shared_data: Path) -> 
         # --- resume: the run finishes and writes its boxes
         _send_key(port, "tracking", " ", 32)
         assert tracker.wait(120) == 0, tracker_log.read_text()[-3000:]
-        result = tmp_path / "results" / f"first_{NUM_FRAMES}_frames" / "atom" / "default" / "Crossing.txt"
+        result = tmp_path / "results" / f"first_{NUM_FRAMES}_frames" / "atom" / "default" / "otb" / "Crossing.txt"
         boxes = np.loadtxt(result, delimiter="\t")
         assert boxes.shape == (NUM_FRAMES, 4)
         print(f"browser test: {time.monotonic() - t0:.1f} s, paused before frame {paused_at}, template match "
