@@ -98,3 +98,19 @@ def test_atom_training_starts_without_got10k(tmp_path, shared_data):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "GOT-10k is not set up, so a deterministic hold-out of 2.0% of the training sequences" in proc.stderr
     assert list((tmp_path / "ws" / "checkpoints" / "ltr" / "bbreg" / "atom").glob("*_ep0001.pth.tar"))
+
+
+def test_ostrack_setup_validates_from_what_the_user_has(tmp_path, monkeypatch):
+    """OSTrack's published setup reads the same data as ATOM's: training on COCO alone needs no GOT-10k (today it
+    demanded got10k_dir for validation), and its validation falls back to the announced hold-out."""
+    from ltr.trainers.pipelines import ostrack as ostrack_pipeline
+
+    defaults = ostrack_pipeline.OSTrackTrainingParams
+    settings = SimpleNamespace(datasets=["coco"], lasot_train_split="train", got10k_train_split="unused",
+                               got10k_val_split=defaults.got10k_val_split, pretrained=False,
+                               env=_Env(coco_dir=str(tmp_path)))
+    assert ostrack_pipeline._collect_missing(settings) == []
+    settings.datasets = ["coco", "got10k"]
+    problems = ostrack_pipeline._collect_missing(settings)
+    assert any("'got10k_dir'" in p for p in problems) and any("got10k_train_split" in p for p in problems)
+    assert defaults.val_holdout_fraction == atom_settings.AtomTrainingParams.val_holdout_fraction

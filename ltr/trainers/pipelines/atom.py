@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -27,7 +26,6 @@ from torch import nn
 
 from ltr.actors.bbreg import AtomActor
 from ltr.admin.settings import Settings, TrainingParams
-from ltr.admin.settings_errors import MissingSettingError
 from ltr.data import transforms as tfm
 from ltr.data.loader import LTRLoader
 from ltr.data.processing import ATOMProcessing
@@ -35,18 +33,21 @@ from ltr.data.sampler import ATOMSampler
 from ltr.models.backbone.resnet import check_pretrained
 from ltr.models.bbreg.atom import atom_resnet18
 from ltr.trainers.ltr_trainer import LTRTrainer
+from ltr.trainers.pipelines.benchmark_data import (
+    DATA_SPECS,
+    DATASET_SETTINGS,
+    benchmark_datasets,
+    check_datasets,
+    validation_datasets,
+)
 
 __all__ = ["BACKBONE_STRIDE", "DATASET_SETTINGS", "AtomTrainingParams", "benchmark_datasets", "build_processing",
-           "check_benchmark_setup", "rank_seed", "train_atom"]
+           "check_benchmark_setup", "rank_seed", "train_atom", "validation_datasets"]
 
-DATA_SPECS = Path(__file__).resolve().parents[2] / "data_specs"
 BACKBONE_STRIDE = 16  # ResNet layer3: crop size = feature_sz * 16
 
 logger = logging.getLogger("ltr.train_settings")
 
-# dataset name in settings.datasets -> path setting of its reader
-DATASET_SETTINGS = {"lasot": "lasot_dir", "got10k": "got10k_dir", "trackingnet": "trackingnet_dir",
-                    "coco": "coco_dir"}
 
 
 @dataclass(eq=False)
@@ -92,6 +93,7 @@ class AtomTrainingParams(TrainingParams):
     lasot_train_split: str = "train"  # the official protocol split, built in (ltr.dataset.lasot_splits)
     got10k_train_split: str = str(DATA_SPECS / "got10k_vot_train_split.txt")
     got10k_val_split: str = str(DATA_SPECS / "got10k_vot_val_split.txt")  # optional: see validation_datasets
+    coco_version: str = "2017"
     val_holdout_fraction: float = 0.02  # validation hold-out when the vot-val list (or GOT-10k) is absent
 
 
@@ -153,86 +155,8 @@ def train_atom(settings: Settings, train_datasets: Sequence[Any], val_datasets: 
 def check_benchmark_setup(settings: Settings) -> list[str]:
     """Every problem that would stop a benchmark training run (unknown dataset names, missing dataset paths, split
     lists, pretrained weights), so that they are reported together before anything is loaded."""
-    problems: list[str] = []
-    unknown = [d for d in settings.datasets if d not in DATASET_SETTINGS]
-    if unknown:
-        problems.append(f"Unknown dataset name(s) {unknown} in --datasets; choose from {sorted(DATASET_SETTINGS)}.")
-    needed = [d for d in settings.datasets if d in DATASET_SETTINGS]
-    for name in needed:
-        try:
-            settings.env.require(DATASET_SETTINGS[name])
-        except MissingSettingError as exc:
-            problems.append(str(exc))
-    splits = []
-    if "lasot" in settings.datasets and settings.lasot_train_split != "train":
-        splits.append(("lasot_train_split", settings.lasot_train_split, "LaSOT training sequence names"))
-    if "got10k" in settings.datasets:
-        splits.append(("got10k_train_split", settings.got10k_train_split,
-                       "GOT-10k vot-train sequences (names or 0-based indices)"))
-    if settings.got10k_val_split != AtomTrainingParams.got10k_val_split:  # the default list is optional
-        splits.append(("got10k_val_split", settings.got10k_val_split,
-                       "GOT-10k vot-val sequences (names or 0-based indices)"))
-    for attr, path, what in splits:
-        if path and not Path(path).is_file():
-            problems.append(f"Split list '{attr}' not found at {path} ({what}, one per line). Put the file there "
-                            f"or set settings.{attr} in the train settings.")
+    problems = check_datasets(settings, AtomTrainingParams.got10k_val_split)
     problem = check_pretrained("resnet18", settings.pretrained, settings.env.pretrained_networks)
     if problem:
         problems.append(problem)
     return problems
-
-
-def validation_datasets(settings: Settings, train: list[Any]) -> tuple[list[Any], list[Any]]:
-    """Choose validation data from what the user has, and say which in the log. Returns ``(train, val)``.
-
-    1. The official list: GOT-10k's vot-val split when the file named by ``settings.got10k_val_split`` exists and the
-       ``got10k_dir`` setting points at GOT-10k.
-    2. Otherwise a deterministic hold-out of ``settings.val_holdout_fraction`` (default 2%) of the sequences of every
-       configured training dataset, removed from training (:func:`ltr.dataset.holdout.split_holdout`).
-    3. With no sequence to hold out (or a fraction of 0): no validation, announced.
-    """
-    from ltr.dataset import Got10k
-    from ltr.dataset.holdout import split_holdout
-
-    split = Path(settings.got10k_val_split) if settings.got10k_val_split else None
-    try:
-        got10k_dir = settings.env.require("got10k_dir")
-    except MissingSettingError:
-        got10k_dir = None
-    if split is not None and split.is_file() and got10k_dir is not None:
-        logger.info("Validation: GOT-10k vot-val sequences from the official split list %s", split)
-        return train, [Got10k(got10k_dir, split=str(split))]
-    fraction = float(settings.val_holdout_fraction)
-    why = ("no GOT-10k vot-val split list at " + str(split)) if got10k_dir is not None else "GOT-10k is not set up"
-    kept, held = [], []
-    for dataset in train:
-        part, out = split_holdout(dataset, fraction) if fraction > 0 else (dataset, None)
-        kept.append(part)
-        if out is not None:
-            held.append(out)
-    if not held:
-        logger.warning("Training WITHOUT validation: %s, and no training sequence can be held out "
-                       "(val_holdout_fraction = %s).", why, fraction)
-        return train, []
-    logger.info("Validation: %s, so a deterministic hold-out of %.1f%% of the training sequences is used instead "
-                "(chosen by SHA-1 of '<dataset>/<sequence>', excluded from training): %s", why, 100 * fraction,
-                ", ".join(f"{v.base.get_name()} {len(v)} of {v.base.get_num_sequences()}" for v in held))
-    return kept, held
-
-
-def benchmark_datasets(settings: Settings) -> tuple[list[Any], list[Any]]:
-    """Training readers named by ``settings.datasets`` and the validation readers (:func:`validation_datasets`)."""
-    from ltr.dataset import Got10k, Lasot, MSCOCOSeq, TrackingNet
-
-    env = settings.env
-    train = []
-    for name in settings.datasets:
-        if name == "lasot":
-            train.append(Lasot(env.require("lasot_dir"), split=settings.lasot_train_split))
-        elif name == "got10k":
-            train.append(Got10k(env.require("got10k_dir"), split=settings.got10k_train_split))
-        elif name == "trackingnet":
-            train.append(TrackingNet(env.require("trackingnet_dir"), set_ids=list(settings.trackingnet_sets)))
-        elif name == "coco":
-            train.append(MSCOCOSeq(env.require("coco_dir")))
-    return validation_datasets(settings, train)

@@ -23,13 +23,13 @@ from torch import nn
 
 from ltr.actors.ostrack import OSTrackActor, ce_keep_rate
 from ltr.admin.settings import Settings, TrainingParams, TrainingSetupError, apply_training_params
-from ltr.admin.settings_errors import MissingSettingError
 from ltr.data.loader import LTRLoader
 from ltr.data.processing_ostrack import OSTrackProcessing, ostrack_transforms
 from ltr.data.sampler import TrackingSampler
 from ltr.models.backbone.vit import ctr_point_template_mask
 from ltr.models.registry import build_network
 from ltr.trainers import LTRTrainer
+from ltr.trainers.pipelines.benchmark_data import DATA_SPECS, benchmark_datasets, check_datasets
 
 __all__ = ["OSTrackTrainingParams", "apply_params", "build_processing", "build_optimizer",
            "build_network_from_settings", "train_ostrack", "run_published", "run_synthetic", "UNUSED_PARAMETERS",
@@ -37,15 +37,9 @@ __all__ = ["OSTrackTrainingParams", "apply_params", "build_processing", "build_o
 
 logger = logging.getLogger("ltr.train_settings")
 
-DATA_SPECS = Path(__file__).resolve().parents[2] / "data_specs"
-
 #: Parameters kept only for checkpoint compatibility (the 224-px ViT's class token and positional embedding); they
 #: take no part in the forward pass, so they are frozen: DDP would otherwise wait for their gradients forever.
 UNUSED_PARAMETERS = ("backbone.cls_token", "backbone.pos_embed")
-
-_DATASET_SETTING = {"lasot": "lasot_dir", "got10k": "got10k_dir", "trackingnet": "trackingnet_dir",
-                    "coco": "coco_dir"}
-
 
 @dataclass(eq=False)
 class OSTrackTrainingParams(TrainingParams):
@@ -87,6 +81,7 @@ class OSTrackTrainingParams(TrainingParams):
     got10k_val_split: str = str(DATA_SPECS / "got10k_vot_val_split.txt")
     trackingnet_sets: list[int] | None = None  # None = every TRAIN_<k> folder present
     coco_version: str = "2017"
+    val_holdout_fraction: float = 0.02  # validation hold-out when the vot-val list (or GOT-10k) is absent
     samples_per_epoch: int = 15000
     val_samples_per_epoch: int = 2500
     val_epoch_interval: int = 20
@@ -231,51 +226,13 @@ def train_ostrack(settings: Any, train_datasets: Sequence[Any], val_datasets: Se
 # ---------------------------------------------------------------------------------------------------- entry points
 def _collect_missing(settings: Any) -> list[str]:
     """Every problem that would stop the published setup, so the user sees them all at once."""
-    problems: list[str] = []
-    unknown = [d for d in settings.datasets if d not in _DATASET_SETTING]
-    if unknown:
-        problems.append(f"Unknown dataset name(s) {unknown} in --datasets; choose from {sorted(_DATASET_SETTING)}.")
-    needed = [d for d in settings.datasets if d in _DATASET_SETTING]
-    if "got10k" not in needed:
-        needed.append("got10k")  # validation set
-    for name in needed:
-        try:
-            settings.env.require(_DATASET_SETTING[name])
-        except MissingSettingError as exc:
-            problems.append(str(exc))
-    splits = [("got10k_val_split", "GOT-10k vot-val sequences (names or 0-based indices)")]
-    if "got10k" in settings.datasets:
-        splits.insert(0, ("got10k_train_split", "GOT-10k vot-train sequences (names or 0-based indices)"))
-    for attr, what in splits:
-        path = getattr(settings, attr)
-        if path and not Path(path).is_file():
-            problems.append(f"Split list '{attr}' not found at {path} ({what}, one per line). Put the file there "
-                            f"or set settings.{attr} in the train settings.")
+    problems = check_datasets(settings, OSTrackTrainingParams.got10k_val_split)
     if settings.pretrained and not _mae_path(settings).is_file():
         problems.append(f"MAE-pretrained ViT-B weights not found at {_mae_path(settings)}: download "
                         f"{Path(str(settings.mae_file)).name} (https://dl.fbaipublicfiles.com/mae/pretrain/"
                         f"mae_pretrain_vit_base.pth) into the pretrained_networks folder (setting pretrained_networks, "
                         f"env LTR_PRETRAINED_NETWORKS), or pass --no-pretrained to start from random weights.")
     return problems
-
-
-def _build_datasets(settings: Any) -> tuple[list[Any], list[Any]]:
-    from ltr.dataset import Got10k, Lasot, MSCOCOSeq, TrackingNet
-
-    env = settings.env
-    train: list[Any] = []
-    for name in settings.datasets:
-        if name == "lasot":
-            train.append(Lasot(env.require("lasot_dir"), split=settings.lasot_train_split))
-        elif name == "got10k":
-            train.append(Got10k(env.require("got10k_dir"), split=settings.got10k_train_split))
-        elif name == "trackingnet":
-            sets = settings.trackingnet_sets
-            train.append(TrackingNet(env.require("trackingnet_dir"), set_ids=list(sets) if sets is not None else None))
-        elif name == "coco":
-            train.append(MSCOCOSeq(env.require("coco_dir"), version=str(settings.coco_version)))
-    val = [Got10k(env.require("got10k_dir"), split=settings.got10k_val_split)]
-    return train, val
 
 
 def run_published(settings: Settings, params_cls: type[OSTrackTrainingParams], source: str,
@@ -287,7 +244,7 @@ def run_published(settings: Settings, params_cls: type[OSTrackTrainingParams], s
     if problems:
         raise TrainingSetupError(f"Cannot start {setup_name} training; fix the following:\n\n" +
                                  "\n\n".join(f"- {p}" for p in problems))
-    train, val = _build_datasets(settings)
+    train, val = benchmark_datasets(settings)
     return train_ostrack(settings, train, val)
 
 
