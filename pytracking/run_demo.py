@@ -191,7 +191,7 @@ def real_demo(args: argparse.Namespace, tracker: Tracker | None = None) -> int:
     print(f"| **mean** | {sum(r[1] for r in rows)} | **{mean_auc:.3f}** | **{mean_prec:.3f}** | | |")
     print(f"\n[demo] box files: {out_dir}/<sequence>.txt; plots: {plots[0]}, {plots[1]}")
     print(f"[demo] done in {time.perf_counter() - start:.0f} s. Track your own video: python pytracking/run_video.py "
-          f"atom {args.param} VIDEO --optional_box X Y W H --save-video OUT.mp4")
+          f"atom {args.param} VIDEO --optional-box X Y W H --save-video OUT.mp4")
     return 0
 
 

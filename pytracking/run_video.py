@@ -2,7 +2,7 @@
 
     python pytracking/run_video.py atom default path/to/video.mp4 --optional-box 120 80 40 60
     python pytracking/run_video.py atom default path/to/video.mp4            # draw the box with the mouse
-    python pytracking/run_video.py atom mobilenetv2 video.mp4 --optional_box 120 80 40 60 --save-video out.mp4
+    python pytracking/run_video.py atom mobilenetv2 video.mp4 --optional-box 120 80 40 60 --save-video out.mp4
 
 A window shows the tracking when a display exists (press ``q`` to stop): OpenCV's with its GUI build, else a
 matplotlib window (:mod:`pytracking.utils.video_window`); without a display the box must be given and the per-frame
