@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ltr.models.backbone.frozen import FreezableBackbone
 from ltr.models.backbone.wheel_weights import EFFICIENTNET_LITE0, load_wheel_state_dict
 from ltr.models.registry import register_constructor
 
@@ -76,7 +77,7 @@ class MBConvBlock(nn.Module):
         return x + h if self.use_residual else h  # (drop-connect is a training regulariser; not used here)
 
 
-class EfficientNetLite(nn.Module):
+class EfficientNetLite(FreezableBackbone):
     """EfficientNet-Lite0 trunk returning named outputs; ``frozen`` as in :class:`~.mobilenetv2.MobileNetV2`."""
 
     input_mean = (0.485, 0.456, 0.406)
@@ -104,19 +105,8 @@ class EfficientNetLite(nn.Module):
         self._fc = nn.Linear(1280, num_classes)
         self.out_channels.update(head=1280, fc=num_classes)
         self.out_strides["head"] = stride
-        self.frozen = bool(frozen)
-        if self.frozen:
-            self.requires_grad_(False)
-        self.train(self.training)
-
-    def train(self, mode: bool = True) -> EfficientNetLite:
-        """Like ``nn.Module.train``; a frozen network keeps every BatchNorm in eval mode."""
-        super().train(mode)
-        if mode and getattr(self, "frozen", False):
-            for m in self.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    m.eval()
-        return self
+        if frozen:
+            self.freeze()
 
     def forward(self, x: torch.Tensor, output_layers: Sequence[str] | None = None) -> OrderedDict[str, torch.Tensor]:
         """Run on ``x`` ``[B,3,H,W]`` (normalised); ``OrderedDict`` name -> feature in network order, stopping after

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ltr.models.backbone.frozen import FreezableBackbone
 from ltr.models.backbone.wheel_weights import MOBILENETV2_DEEPSORT, load_wheel_state_dict
 from ltr.models.registry import register_constructor
 
@@ -55,7 +56,7 @@ class InvertedResidual(nn.Module):
         return x + self.conv(x) if self.use_residual else self.conv(x)
 
 
-class MobileNetV2(nn.Module):
+class MobileNetV2(FreezableBackbone):
     """MobileNetV2 trunk returning named block outputs (``'features.<i>'``).
 
     Args:
@@ -85,10 +86,8 @@ class MobileNetV2(nn.Module):
         self.out_channels["features.18"], self.out_strides["features.18"] = 1280, stride
         self.features = nn.Sequential(*blocks)
         self._init_weights()
-        self.frozen = bool(frozen)
-        if self.frozen:
-            self.requires_grad_(False)
-        self.train(self.training)
+        if frozen:
+            self.freeze()
 
     def _init_weights(self) -> None:
         # Only matters for random-weight runs and tests; real use loads the ImageNet file. fan_in keeps activations
@@ -99,15 +98,6 @@ class MobileNetV2(nn.Module):
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-
-    def train(self, mode: bool = True) -> MobileNetV2:
-        """Like ``nn.Module.train``; a frozen network keeps every BatchNorm in eval mode."""
-        super().train(mode)
-        if mode and getattr(self, "frozen", False):
-            for m in self.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    m.eval()
-        return self
 
     def forward(self, x: torch.Tensor, output_layers: Sequence[str] | None = None) -> OrderedDict[str, torch.Tensor]:
         """Run on ``x`` ``[B,3,H,W]`` (normalised) and return ``OrderedDict`` name -> feature, in network order."""
