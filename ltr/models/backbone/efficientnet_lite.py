@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ltr.models.backbone.frozen import FreezableBackbone
+from ltr.models.backbone.output_layers import check_output_layers
 from ltr.models.backbone.wheel_weights import EFFICIENTNET_LITE0, load_wheel_state_dict
 from ltr.models.registry import register_constructor
 
@@ -134,14 +135,8 @@ class EfficientNetLite(FreezableBackbone):
 
 
 def _check_layers(layers: Sequence[str] | str) -> tuple[str, ...]:
-    names = (layers,) if isinstance(layers, str) else tuple(layers)
-    if not names:
-        raise ValueError("output_layers must name at least one layer")
-    unknown = [n for n in names if n not in EFFICIENTNET_LITE0_LAYERS]
-    if unknown:
-        raise ValueError(f"unknown EfficientNet-Lite layer(s) {unknown}; valid names are stem, blocks.0 .. "
-                         f"blocks.15, head, fc")
-    return names
+    return check_output_layers(layers, EFFICIENTNET_LITE0_LAYERS, "EfficientNet-Lite",
+                               "stem, blocks.0 .. blocks.15, head, fc")
 
 
 @register_constructor("efficientnet_lite0")

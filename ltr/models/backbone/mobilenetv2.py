@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ltr.models.backbone.frozen import FreezableBackbone
+from ltr.models.backbone.output_layers import check_output_layers
 from ltr.models.backbone.wheel_weights import MOBILENETV2_DEEPSORT, load_wheel_state_dict
 from ltr.models.registry import register_constructor
 
@@ -112,13 +113,7 @@ class MobileNetV2(FreezableBackbone):
 
 
 def _check_layers(layers: Sequence[str] | str) -> tuple[str, ...]:
-    names = (layers,) if isinstance(layers, str) else tuple(layers)
-    if not names:
-        raise ValueError("output_layers must name at least one layer")
-    unknown = [n for n in names if n not in MOBILENETV2_LAYERS]
-    if unknown:
-        raise ValueError(f"unknown MobileNetV2 layer(s) {unknown}; valid names are features.0 .. features.18")
-    return names
+    return check_output_layers(layers, MOBILENETV2_LAYERS, "MobileNetV2", "features.0 .. features.18")
 
 
 @register_constructor("mobilenetv2")

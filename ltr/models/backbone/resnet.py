@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from ltr.admin.errors import UserError
+from ltr.models.backbone.output_layers import check_output_layers
 
 __all__ = [
     "BasicBlock",
@@ -240,13 +241,7 @@ class ResNet(nn.Module):
 
 
 def _check_layers(layers: Sequence[str] | str) -> tuple[str, ...]:
-    names = (layers,) if isinstance(layers, str) else tuple(layers)
-    if not names:
-        raise ValueError("output_layers must name at least one layer")
-    unknown = [n for n in names if n not in LAYER_NAMES]
-    if unknown:
-        raise ValueError(f"unknown ResNet layer(s) {unknown}; valid names are {list(LAYER_NAMES)}")
-    return names
+    return check_output_layers(layers, LAYER_NAMES, "ResNet")
 
 
 # ---------------------------------------------------------------------- pretrained weights
