@@ -10,9 +10,11 @@ reference forward, so both see the same load. The same is done for the onnxrunti
 
 Usage::
 
-    python benchmarks/ostrack_speed.py [--sequence DIR] [--frames N] [--threads T] [--no-onnx]
+    python benchmarks/ostrack_speed.py [--sequence DIR] [--frames N] [--threads T] [--no-onnx] [--device cuda]
 
-``--sequence``: an OTB-layout folder, default ``<repo>/../shared/data/otb/Crossing``.
+``--sequence``: an OTB-layout folder, default ``<repo>/../shared/data/otb/Crossing``. ``--device cuda`` runs the
+tracker (``use_gpu``) and the reference encoder on the GPU, reading every clock after ``torch.cuda.synchronize()``;
+it times the PyTorch backend only (onnxruntime's GPU provider is not assumed; default ``cpu``).
 """
 
 from __future__ import annotations
@@ -20,13 +22,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
-from track_speed import DEFAULT_SEQUENCE, load_sequence  # same folder: run as a script
+from track_speed import DEFAULT_SEQUENCE, clock, load_sequence  # same folder: run as a script
 
 from ltr.models.tracking.ostrack import ostrack_vitb_256_ce
 from pytracking.tracker.ostrack.backends import export_onnx
@@ -49,19 +50,22 @@ class PlainViTB(nn.Module):
         return self.encoder(tokens)
 
 
-def run(frames: list[np.ndarray], box: list[float], params: OSTrackParams, reference: nn.Module, label: str) -> dict:
+def run(frames: list[np.ndarray], box: list[float], params: OSTrackParams, reference: nn.Module, label: str,
+        device: torch.device | None = None) -> dict:
+    """Track the frames; after each one, time one reference forward on ``device`` (the reference's device)."""
+    device = device or torch.device("cpu")
     tracker = OSTrack(params)
     tracker.initialize(frames[0], {"init_bbox": box})
-    z, x = torch.randn(1, 3, 128, 128), torch.randn(1, 3, 256, 256)
+    z, x = torch.randn(1, 3, 128, 128).to(device), torch.randn(1, 3, 256, 256).to(device)
     track_ms, ref_ms = [], []
     for im in frames[1:]:
-        t = time.perf_counter()
+        t = clock(device)
         tracker.track(im)
-        track_ms.append(1000 * (time.perf_counter() - t))
-        t = time.perf_counter()
+        track_ms.append(1000 * (clock(device) - t))
+        t = clock(device)
         with torch.no_grad():
             reference(z, x)
-        ref_ms.append(1000 * (time.perf_counter() - t))
+        ref_ms.append(1000 * (clock(device) - t))
     track, ref = statistics.median(track_ms), statistics.median(ref_ms)
     return {"label": label, "track": track, "ref": ref, "ratio": track / ref,
             "ratio_mean": statistics.fmean(track_ms) / statistics.fmean(ref_ms)}
@@ -73,18 +77,26 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=21, help="frames used (first one initialises); default 21")
     ap.add_argument("--threads", type=int, default=None, help="torch and onnxruntime threads (default: torch's)")
     ap.add_argument("--no-onnx", action="store_true", help="skip the onnxruntime backend")
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                    help="where the tracker (use_gpu) and the reference run; cuda times the PyTorch backend only")
     args = ap.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        ap.error("--device cuda: CUDA is not available on this machine")
+    device = torch.device(args.device)
+    use_gpu = device.type == "cuda"
     if args.threads:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
     frames, box = load_sequence(args.sequence, args.frames)
     print(f"sequence {args.sequence.name}: {len(frames) - 1} tracked frames, {frames[0].shape[1]}x"
-          f"{frames[0].shape[0]}, {threads} threads; medians per frame")
+          f"{frames[0].shape[0]}, {threads} threads, device {device}; medians per frame")
     torch.manual_seed(0)
     net = ostrack_vitb_256_ce().eval()
-    reference = PlainViTB().eval()
-    rows = [run(frames, box, OSTrackParams(net=net, use_gpu=False), reference, "torch")]
-    if not args.no_onnx:
+    reference = PlainViTB().eval().to(device)
+    rows = [run(frames, box, OSTrackParams(net=net, use_gpu=use_gpu), reference, "torch", device)]
+    if use_gpu and not args.no_onnx:
+        print("--device cuda: onnxruntime backend not timed (PyTorch backend only)")
+    elif not args.no_onnx:
         with tempfile.TemporaryDirectory() as tmp:
             path = export_onnx(net, Path(tmp) / "ostrack_vitb_256_ce.onnx")
             params = OSTrackParams(backend="onnxruntime", onnx_path=str(path), onnx_threads=threads, use_gpu=False)

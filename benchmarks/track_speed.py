@@ -9,6 +9,7 @@ Usage::
 
     python benchmarks/track_speed.py [--sequence DIR] [--network FILE] [--frames N] [--reference]
     python benchmarks/track_speed.py --param mobilenetv2 --threads 2     # a parameter set as shipped
+    python benchmarks/track_speed.py --device cuda --frames 60          # tracker and floor on the GPU
 
 ``--sequence``: an OTB-layout folder (``img/%04d.jpg`` + ``groundtruth_rect.txt``), default
 ``<repo>/../shared/data/otb/Crossing``. Without ``--network`` a random-weight ``atom_resnet18`` is used (speed does not
@@ -19,6 +20,8 @@ features over the whole sample, autograd box gradients, plain memory layout) to 
 The floor is the network as loaded (standard NCHW layout) running the backbone up to layer3.
 ``--param NAME`` times the parameter set ``atom NAME`` exactly as shipped (its own backbone and settings; the floor is
 still the random-weight ResNet-18 to layer3, so the ratio says how it compares with one ResNet-18 forward).
+``--device cuda`` runs the tracker with ``use_gpu`` and the floor's backbone forward on the GPU; every clock is read
+after ``torch.cuda.synchronize()`` so queued GPU work is counted where it was issued (default ``cpu``).
 """
 
 from __future__ import annotations
@@ -73,9 +76,9 @@ def load_network(network: str | None) -> torch.nn.Module:
     return load(resolve_network_path(network))[0].eval()
 
 
-def make_params(net: torch.nn.Module, reference: bool, split_fc: bool = True):
+def make_params(net: torch.nn.Module, reference: bool, split_fc: bool = True, use_gpu: bool = False):
     params = base_parameters()
-    params.use_gpu = False
+    params.use_gpu = use_gpu
     # the tracker gets its own copy: it may convert it (channels-last) while the floor uses the network as loaded
     params.features = ATOMResNet18(net=copy.deepcopy(net), fparams=params.features.fparams,
                                    channels_last=not reference)
@@ -87,30 +90,40 @@ def make_params(net: torch.nn.Module, reference: bool, split_fc: bool = True):
     return params
 
 
-def module_params(name: str):
-    """``atom <name>`` as shipped, on the CPU."""
+def module_params(name: str, use_gpu: bool = False):
+    """``atom <name>`` as shipped, on the CPU (or the GPU with ``use_gpu``)."""
     import importlib
 
     params = importlib.import_module(f"pytracking.parameter.atom.{name}").parameters()
-    params.use_gpu = False
+    params.use_gpu = use_gpu
     return params
 
 
-def run(frames: list[np.ndarray], box: list[float], params, floor_net: torch.nn.Module, label: str) -> dict:
+def clock(device: torch.device) -> float:
+    """``time.perf_counter()`` after the device's queued work is done (CUDA runs asynchronously to the host)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter()
+
+
+def run(frames: list[np.ndarray], box: list[float], params, floor_net: torch.nn.Module, label: str,
+        device: torch.device | None = None) -> dict:
+    """Track the frames; after each one, time one floor backbone forward on ``device`` (the floor net's device)."""
+    device = device or torch.device("cpu")
     tracker = ATOM(params)
-    t0 = time.perf_counter()
+    t0 = clock(device)
     tracker.initialize(frames[0], {"init_bbox": box})
-    init_s = time.perf_counter() - t0
-    backbone_in = torch.randn(1, 3, 288, 288)
+    init_s = clock(device) - t0
+    backbone_in = torch.randn(1, 3, 288, 288).to(device)
     track_ms, backbone_ms = [], []
     for im in frames[1:]:
-        t = time.perf_counter()
+        t = clock(device)
         tracker.track(im)
-        track_ms.append(1000 * (time.perf_counter() - t))
-        t = time.perf_counter()
+        track_ms.append(1000 * (clock(device) - t))
+        t = clock(device)
         with torch.no_grad():
             floor_net.extract_backbone_features(backbone_in, ["layer3"])
-        backbone_ms.append(1000 * (time.perf_counter() - t))
+        backbone_ms.append(1000 * (clock(device) - t))
     res = {
         "label": label,
         "init_s": init_s,
@@ -135,13 +148,20 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1, help="run the sequence N times; report each and the median")
     ap.add_argument("--no-split-fc", action="store_true",
                     help="also time the tracker without the two-thread split of the IoU head's products")
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                    help="where the tracker (use_gpu) and the floor's backbone forward run (default cpu)")
     args = ap.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        ap.error("--device cuda: CUDA is not available on this machine")
+    device = torch.device(args.device)
+    use_gpu = device.type == "cuda"
     if args.threads:
         torch.set_num_threads(args.threads)
     frames, box = load_sequence(args.sequence, args.frames)
     print(f"sequence {args.sequence.name}: {len(frames)} frames, {frames[0].shape[1]}x{frames[0].shape[0]}, "
-          f"torch threads {torch.get_num_threads()}")
-    net = load_network(args.network)
+          f"torch threads {torch.get_num_threads()}, device {device}"
+          + (f" ({torch.cuda.get_device_name(device)})" if use_gpu else ""))
+    net = load_network(args.network).to(device)
     configs = [(f"atom {args.param}" if args.param else "fast paths", False, True)]
     if args.no_split_fc and not args.param:
         configs.append(("fast paths, no FC split", False, False))
@@ -151,8 +171,9 @@ def main() -> None:
     results: dict[str, list[dict]] = {label: [] for label, _, _ in configs}
     for _ in range(args.repeats):
         for label, reference, split_fc in configs:  # interleaved, so that load changes hit every configuration
-            params = module_params(args.param) if args.param else make_params(net, reference, split_fc)
-            r = run(frames, box, params, net, label)
+            params = (module_params(args.param, use_gpu) if args.param
+                      else make_params(net, reference, split_fc, use_gpu))
+            r = run(frames, box, params, net, label, device)
             results[label].append(r)
             print(f"[{r['label']}] init {r['init_s']:.2f} s | tracker {r['track_mean']:.1f} ms/frame "
                   f"(median {r['track_median']:.1f}) | backbone {r['backbone_mean']:.1f} ms (median "
