@@ -26,6 +26,7 @@
 #     bash benchmarks/device_check.sh            with carry [".devdata"] and timeout_s ~420
 # Dry run on a CPU machine (no build; steps on CPU, gloo instead of NCCL, fewer frames, one thread):
 #     DEVICE_CHECK_DRY=1 DEVICE_CHECK_PYTHON=.venv/bin/python OUT=/tmp/dc bash benchmarks/device_check.sh
+# Rerun selected steps only: DEVICE_CHECK_STEPS=train-atom,train-ostrack bash benchmarks/device_check.sh
 # Logs: $OUT/{build,pytest,prroi_speed,train_atom,train_ostrack,track_atom,track_ostrack}.log and summary.txt.
 
 set -u -o pipefail
@@ -34,6 +35,7 @@ cd "$ROOT" || exit 1
 DRY=${DEVICE_CHECK_DRY:-0}
 PY=${DEVICE_CHECK_PYTHON:-python3}
 BUDGET=${DEVICE_CHECK_BUDGET_S:-330}
+ONLY=${DEVICE_CHECK_STEPS:-}  # comma-separated step names to run (default: all), e.g. for a rerun of failed steps
 OUT=${OUT:-/tmp/device_check_out}
 mkdir -p "$OUT"
 SUMMARY=$OUT/summary.txt
@@ -86,6 +88,9 @@ NAMES=(); RCS=(); SECS=()
 step() {
     local name=$1 log=$OUT/$2 limit=$3 show=$4
     shift 4
+    if [ -n "$ONLY" ] && [[ ",$ONLY," != *",$name,"* ]]; then
+        NAMES+=("$name"); RCS+=("skip"); SECS+=(0); echo "== $name: not selected (DEVICE_CHECK_STEPS)"; return 0
+    fi
     local left=$((BUDGET - ($(date +%s) - START)))
     if ((left < 20)); then
         NAMES+=("$name"); RCS+=("skip"); SECS+=(0); say "== $name: skipped, overall budget spent"; return 0

@@ -17,7 +17,7 @@ import torch
 import torch.distributed as dist
 
 __all__ = ["DistInfo", "dist_info_from_env", "init_distributed", "cleanup_distributed", "barrier",
-           "all_reduce_mean"]
+           "all_reduce_mean", "collective_device"]
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,21 @@ def barrier() -> None:
         dist.barrier()
 
 
+def collective_device(backend: str, cuda_index: int | None = None) -> torch.device:
+    """Where a tensor must live for a collective of ``backend``: NCCL only reduces CUDA tensors (a CPU tensor fails
+    with "No backend type associated with device type cpu"), gloo works on CPU tensors."""
+    if str(backend).lower() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device() if cuda_index is None else cuda_index)
+    return torch.device("cpu")
+
+
 def all_reduce_mean(value: torch.Tensor) -> torch.Tensor:
-    """Mean of ``value`` over ranks (returns ``value`` unchanged without a process group)."""
+    """Mean of ``value`` over ranks (returns ``value`` unchanged without a process group).
+
+    The reduction runs on the device the group's backend needs (epoch statistics are CPU scalars, NCCL wants CUDA
+    tensors); the result comes back on ``value``'s device."""
     if not (dist.is_available() and dist.is_initialized()):
         return value
-    out = value.detach().clone()
+    out = value.detach().to(collective_device(dist.get_backend()), copy=True)
     dist.all_reduce(out, op=dist.ReduceOp.SUM)
-    return out / dist.get_world_size()
+    return (out / dist.get_world_size()).to(value.device)
