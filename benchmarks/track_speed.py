@@ -14,7 +14,8 @@ Usage::
 ``--sequence``: an OTB-layout folder (``img/%04d.jpg`` + ``groundtruth_rect.txt``), default
 ``<repo>/../shared/data/otb/Crossing``. Without ``--network`` a random-weight ``atom_resnet18`` is used (speed does not
 depend on the weights). ``--repeats N`` runs the sequence N times (configurations interleaved) and prints the
-median ratios; ``--no-split-fc`` also times the tracker without the two-thread split of the IoU head's products.
+median ratios; ``--lockstep`` runs the configurations (with ``--reference``) side by side, frame by frame, for
+paired figures.
 ``--reference`` also runs the straightforward paths (autograd double-backward Gauss–Newton products, IoU-Net test
 features over the whole sample, autograd box gradients, plain memory layout) to show what the fast paths save.
 The floor is the network as loaded (standard NCHW layout) running the backbone up to layer3.
@@ -76,13 +77,12 @@ def load_network(network: str | None) -> torch.nn.Module:
     return load(resolve_network_path(network))[0].eval()
 
 
-def make_params(net: torch.nn.Module, reference: bool, split_fc: bool = True, use_gpu: bool = False):
+def make_params(net: torch.nn.Module, reference: bool, use_gpu: bool = False):
     params = base_parameters()
     params.use_gpu = use_gpu
     # the tracker gets its own copy: it may convert it (channels-last) while the floor uses the network as loaded
     params.features = ATOMResNet18(net=copy.deepcopy(net), fparams=params.features.fparams,
                                    channels_last=not reference)
-    params.iounet_split_fc = split_fc
     if reference:
         params.iounet_restrict_region = False
         params.iounet_closed_form_grad = False
@@ -106,35 +106,42 @@ def clock(device: torch.device) -> float:
     return time.perf_counter()
 
 
-def run(frames: list[np.ndarray], box: list[float], params, floor_net: torch.nn.Module, label: str,
-        device: torch.device | None = None) -> dict:
-    """Track the frames; after each one, time one floor backbone forward on ``device`` (the floor net's device)."""
+def run(frames: list[np.ndarray], box: list[float], configs: list[tuple[str, object]], floor_net: torch.nn.Module,
+        device: torch.device | None = None) -> list[dict]:
+    """Track the frames with one tracker per ``(label, params)``; after each tracked frame, time one floor backbone
+    forward on ``device`` (the floor net's device). With several configurations the trackers run in lockstep (frame
+    by frame, their order alternating), so that each pair of figures is taken under the same machine load."""
     device = device or torch.device("cpu")
-    tracker = ATOM(params)
-    t0 = clock(device)
-    tracker.initialize(frames[0], {"init_bbox": box})
-    init_s = clock(device) - t0
+    trackers, init_s = [], []
+    for _, params in configs:
+        tracker = ATOM(params)
+        t0 = clock(device)
+        tracker.initialize(frames[0], {"init_bbox": box})
+        init_s.append(clock(device) - t0)
+        trackers.append(tracker)
     backbone_in = torch.randn(1, 3, 288, 288).to(device)
-    track_ms, backbone_ms = [], []
+    track_ms: list[list[float]] = [[] for _ in configs]
+    backbone_ms: list[list[float]] = [[] for _ in configs]
+    order = list(range(len(configs)))
     for im in frames[1:]:
-        t = clock(device)
-        tracker.track(im)
-        track_ms.append(1000 * (clock(device) - t))
-        t = clock(device)
-        with torch.no_grad():
-            floor_net.extract_backbone_features(backbone_in, ["layer3"])
-        backbone_ms.append(1000 * (clock(device) - t))
-    res = {
-        "label": label,
-        "init_s": init_s,
-        "track_mean": statistics.fmean(track_ms),
-        "track_median": statistics.median(track_ms),
-        "backbone_mean": statistics.fmean(backbone_ms),
-        "backbone_median": statistics.median(backbone_ms),
-    }
-    res["ratio_mean"] = res["track_mean"] / res["backbone_mean"]
-    res["ratio_median"] = res["track_median"] / res["backbone_median"]
-    return res
+        for k in order:
+            t = clock(device)
+            trackers[k].track(im)
+            track_ms[k].append(1000 * (clock(device) - t))
+            t = clock(device)
+            with torch.no_grad():
+                floor_net.extract_backbone_features(backbone_in, ["layer3"])
+            backbone_ms[k].append(1000 * (clock(device) - t))
+        order.reverse()
+    results = []
+    for (label, _), init, tr, bb in zip(configs, init_s, track_ms, backbone_ms, strict=True):
+        res = {"label": label, "init_s": init,
+               "track_mean": statistics.fmean(tr), "track_median": statistics.median(tr),
+               "backbone_mean": statistics.fmean(bb), "backbone_median": statistics.median(bb)}
+        res["ratio_mean"] = res["track_mean"] / res["backbone_mean"]
+        res["ratio_median"] = res["track_median"] / res["backbone_median"]
+        results.append(res)
+    return results
 
 
 def main() -> None:
@@ -146,8 +153,8 @@ def main() -> None:
     ap.add_argument("--param", default=None, help="time the parameter set 'atom PARAM' as shipped instead")
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
     ap.add_argument("--repeats", type=int, default=1, help="run the sequence N times; report each and the median")
-    ap.add_argument("--no-split-fc", action="store_true",
-                    help="also time the tracker without the two-thread split of the IoU head's products")
+    ap.add_argument("--lockstep", action="store_true",
+                    help="run the configurations frame by frame side by side (paired figures under the same load)")
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                     help="where the tracker (use_gpu) and the floor's backbone forward run (default cpu)")
     args = ap.parse_args()
@@ -162,19 +169,21 @@ def main() -> None:
           f"torch threads {torch.get_num_threads()}, device {device}"
           + (f" ({torch.cuda.get_device_name(device)})" if use_gpu else ""))
     net = load_network(args.network).to(device)
-    configs = [(f"atom {args.param}" if args.param else "fast paths", False, True)]
-    if args.no_split_fc and not args.param:
-        configs.append(("fast paths, no FC split", False, False))
+    configs = [(f"atom {args.param}" if args.param else "fast paths", False)]
     if args.reference and not args.param:
-        configs.append(("reference paths", True, True))
+        configs.append(("reference paths", True))
     print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    results: dict[str, list[dict]] = {label: [] for label, _, _ in configs}
+    results: dict[str, list[dict]] = {label: [] for label, _ in configs}
+    def params_of(reference: bool):
+        return module_params(args.param, use_gpu) if args.param else make_params(net, reference, use_gpu)
+
     for _ in range(args.repeats):
-        for label, reference, split_fc in configs:  # interleaved, so that load changes hit every configuration
-            params = (module_params(args.param, use_gpu) if args.param
-                      else make_params(net, reference, split_fc, use_gpu))
-            r = run(frames, box, params, net, label, device)
-            results[label].append(r)
+        if args.lockstep:
+            runs = run(frames, box, [(label, params_of(ref)) for label, ref in configs], net, device)
+        else:  # one after the other, interleaved over the repeats
+            runs = [run(frames, box, [(label, params_of(ref))], net, device)[0] for label, ref in configs]
+        for r in runs:
+            results[r["label"]].append(r)
             print(f"[{r['label']}] init {r['init_s']:.2f} s | tracker {r['track_mean']:.1f} ms/frame "
                   f"(median {r['track_median']:.1f}) | backbone {r['backbone_mean']:.1f} ms (median "
                   f"{r['backbone_median']:.1f}) | tracker/backbone = {r['ratio_mean']:.2f} "

@@ -15,8 +15,6 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -64,20 +62,6 @@ def as_atom_params(params: AtomParams | TrackerParams) -> AtomParams:
                                                                        f"{where} (features.fparams)")
         return converted
     raise TypeError(f"ATOM needs AtomParams (pytracking.tracker.atom.params), got {type(params).__name__}")
-
-
-@contextmanager
-def _intraop_threads(num: int | None) -> Iterator[None]:
-    """Run the block with ``num`` intra-op threads (None: unchanged), restoring the previous number after."""
-    if num is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(num)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def constant_reference(vector: torch.Tensor) -> torch.Tensor:
@@ -322,10 +306,7 @@ class ATOM(BaseTracker):
         boxes = bbreg.jitter_boxes(init_box, bp.num_init_random_boxes, bp.box_jitter_pos, bp.box_jitter_sz,
                                    self.generator).to(self.device)
 
-        split = False
         if self.closed_form_iou is not None:
-            split = self.params.iounet_split_fc and self.device.type == "cpu" and torch.get_num_threads() >= 2
-            self.closed_form_iou.split_over_two_threads(split)
             modulated: dict[int, list] = {}
 
             def iou_and_grad(bb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -343,15 +324,9 @@ class ATOM(BaseTracker):
 
             iou_and_grad = bbreg.autograd_iou_and_grad(predict)
 
-        if split:
-            # The test-branch convolutions (the only large operations) run now with every thread, as the first
-            # step would run them; the steps themselves are small operations plus the split products, run with one
-            # intra-op thread each on two threads.
-            region.get(boxes)
-        with _intraop_threads(1 if split else None):
-            out_boxes, out_iou = bbreg.optimize_boxes(iou_and_grad, boxes, bp.box_refinement_iter,
-                                                      bp.box_refinement_step_length, bp.box_refinement_step_decay,
-                                                      bp.box_refinement_space)
+        out_boxes, out_iou = bbreg.optimize_boxes(iou_and_grad, boxes, bp.box_refinement_iter,
+                                                  bp.box_refinement_step_length, bp.box_refinement_step_decay,
+                                                  bp.box_refinement_space)
         self.debug_register(3, "bbreg", "IoU-Net Boxes",
                             lambda: (patch.detach().cpu(), boxes.detach().cpu(), out_boxes.detach().cpu()))
         selected = bbreg.select_box(out_boxes.cpu(), out_iou.cpu(), bp.maximal_aspect_ratio, bp.iounet_k)

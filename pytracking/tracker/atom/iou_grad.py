@@ -16,18 +16,14 @@ of the bilinear surface over the bin divided by the bin area.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from prroi_pooling.functional import hat_cdf
-
 __all__ = ["ClosedFormIoU"]
 
-
-def _hat(t: torch.Tensor) -> torch.Tensor:
-    return (1 - t.abs()).clamp(min=0)
+Feature = tuple[torch.Tensor, int, int, int]  # ([H, W*C] matrix, C, H, W), see ClosedFormIoU.prepare
 
 
 class _Level:
@@ -40,8 +36,8 @@ class _Level:
         weight = lin.weight.detach()  # [O, C*P*P] in (c, p, q) order
         out_dim = weight.shape[0]
         self.weight = weight
-        # the same weights in (p, c, q) order, matching the pooled layout used below
-        self.weight_pcq = (weight.reshape(out_dim, -1, self.bins, self.bins).permute(0, 2, 1, 3)
+        # the same weights in (p, q, c) order, matching the pooled layout used below (channels innermost)
+        self.weight_pqc = (weight.reshape(out_dim, -1, self.bins, self.bins).permute(0, 2, 3, 1)
                            .reshape(out_dim, -1).contiguous())
         self.bias = lin.bias.detach() if lin.bias is not None else torch.zeros_like(self.weight[:, 0])
         if bn is not None:
@@ -51,38 +47,68 @@ class _Level:
         else:
             self.bn_scale = torch.ones_like(self.bias)
             self.bn_shift = torch.zeros_like(self.bias)
+        # the layer's bias folded into eval BatchNorm's shift (see ClosedFormIoU._activate)
+        self.shift = self.bias * self.bn_scale + self.bn_shift
         self.relu = block.relu is not None
         self._aranges: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def _steps_and_grid(self, size: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``arange(P + 1)`` and ``arange(size)`` in ``like``'s dtype/device, made once: building them on every call
-        is a measurable part of a refinement step (many tiny operations per frame)."""
+        """``arange(P + 1) / P`` and ``arange(size)`` in ``like``'s dtype/device, made once: building them on every
+        call is a measurable part of a refinement step (many tiny operations per frame)."""
         key = (size, like.dtype, like.device)
         if key not in self._aranges:
-            self._aranges[key] = (torch.arange(self.bins + 1, dtype=like.dtype, device=like.device),
+            self._aranges[key] = (torch.arange(self.bins + 1, dtype=like.dtype, device=like.device) / self.bins,
                                   torch.arange(size, dtype=like.dtype, device=like.device))
         return self._aranges[key]
 
-    def axis(self, start: torch.Tensor, end: torch.Tensor, size: int):
-        """Bin weights ``[M, P, size]`` along one axis and their derivatives w.r.t. ``start`` and ``end``.
+    def axis(self, start: torch.Tensor, end: torch.Tensor, size: int
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Bin weights along one axis for ``M`` intervals ``[start, end]``.
 
-        ``M`` intervals ``[start, end]`` (rows and columns of all boxes can go in one call with the larger size;
-        the caller drops the cells beyond each axis' real size).
+        Returns ``(w [M, P, size], dw [2, M, P, size], length [M], live [M])``: the weights, their derivatives w.r.t.
+        ``start`` (``dw[0]``) and ``end`` (``dw[1]``), the clamped interval length, and where ``end >= start``.
+        Rows and columns of all boxes can go in one call with the larger size; the caller drops the cells beyond
+        each axis' real size. Bin ``k`` spans ``[e_k, e_(k+1)]`` with ``e_k = start + (k / P) * length``; its weight on
+        cell ``i`` is ``Hc(e_(k+1) - i) - Hc(e_k - i)`` (``Hc`` the antiderivative of the hat kernel ``h``), whose
+        derivative w.r.t. an edge is ``h`` at that edge.
         """
-        p = self.bins
         diff = end - start
-        length = diff.clamp(min=0) / p
-        live = (diff >= 0).to(start.dtype)  # clamp passes the gradient where diff >= 0
-        steps, grid = self._steps_and_grid(size, start)
-        edges = start[:, None] + length[:, None] * steps  # [M, P+1]
-        t = edges[:, :, None] - grid  # [M, P+1, size]
-        cdf = hat_cdf(t)
-        hat = _hat(t)
-        d_edge_end = (live[:, None] * steps / p).unsqueeze(-1)  # d edge / d end; d edge / d start = 1 - that
-        w = cdf[:, 1:] - cdf[:, :-1]
-        dhat = hat[:, 1:] - hat[:, :-1]
-        dw_end = hat[:, 1:] * d_edge_end[:, 1:] - hat[:, :-1] * d_edge_end[:, :-1]
-        return w, dhat - dw_end, dw_end, length, live
+        live = diff >= 0  # the clamp below passes the gradient where diff >= 0
+        length = diff.clamp(min=0)
+        frac, grid = self._steps_and_grid(size, start)
+        edges = torch.addcmul(start[:, None], length[:, None], frac)  # [M, P+1]
+        t = (edges[:, :, None] - grid).clamp_(-1.0, 1.0)  # [M, P+1, size]; |t| >= 1 is flat for both functions
+        a = t.abs()
+        hat = 1 - a  # h(t) = max(0, 1 - |t|)
+        cdf = torch.addcmul(t + 0.5, t, a, value=-0.5)  # Hc(t) = 1/2 + t - t |t| / 2 on [-1, 1]
+        # d e_k / d end = k / P where the interval is live; d e_k / d start = 1 - that
+        hat_end = hat * torch.where(live[:, None], frac, 0.0)[:, :, None]
+        hat_end = hat_end[:, 1:] - hat_end[:, :-1]
+        dw = torch.stack((hat[:, 1:] - hat[:, :-1] - hat_end, hat_end))
+        return cdf[:, 1:] - cdf[:, :-1], dw, length, live
+
+
+@dataclass
+class _Axes:
+    """Bin weights of one level for all boxes (see :meth:`_Level.axis`), split into rows and columns."""
+
+    n: int
+    wy: torch.Tensor  # [N, P, H] row weights
+    wx: torch.Tensor  # [N, Q, W] column weights (contiguous)
+    dw: torch.Tensor  # [2, 2N, P, S] derivatives w.r.t. [start, end] of the rows of all boxes, then their columns
+    length: torch.Tensor  # [2N] interval lengths (rows, then columns)
+    inv_area: torch.Tensor  # [N] 1 / bin area (0 for empty boxes)
+    area_edges: torch.Tensor  # [2N] where the 1/area factor depends on an edge (box has an area, interval live)
+
+    @classmethod
+    def of(cls, lvl: _Level, feat: Feature, starts: torch.Tensor, ends: torch.Tensor) -> _Axes:
+        _, _, h, w = feat
+        n, p = starts.shape[0] // 2, lvl.bins
+        aw, dw, length, live = lvl.axis(starts * lvl.scale, ends * lvl.scale, max(h, w))
+        area = length[:n] * length[n:]  # P^2 times the bin area
+        has_area = area > 0
+        return cls(n, aw[:n, :, :h], aw[n:, :, :w].contiguous(), dw, length,
+                   torch.where(has_area, (p * p) / area, 0.0), has_area.repeat(2) & live)
 
 
 class ClosedFormIoU:
@@ -90,33 +116,21 @@ class ClosedFormIoU:
 
     Use :meth:`supports` first: it checks that the network has the expected layout (two PrRoI levels feeding
     ``LinearBlock`` s, then ``iou_predictor``) and is in eval mode; otherwise use autograd.
+
+    Layout: features are kept as ``[H, W*C]`` (channels innermost) and pooled maps as ``[N, P, Q, C]``, so that
+    every product has the 256 channels as its long, contiguous dimension; the fully connected weights are permuted
+    to that order once. Per level the chain is: bin weights, pooling, fully connected layer, ReLU mask, and back to
+    the box edges; the two levels meet only when their IoU shares and gradients are added.
     """
 
     def __init__(self, net: nn.Module) -> None:
         self.levels = [_Level(net.prroi_pool3t, net.fc3_rt), _Level(net.prroi_pool4t, net.fc4_rt)]
         out = net.iou_predictor
-        self.out_weight = out.weight.detach()[0]  # [O3 + O4]
+        out_weight = out.weight.detach()[0]  # [O3 + O4]
         self.out_bias = out.bias.detach()[0] if out.bias is not None else torch.zeros(())
-        self.splits = [lvl.weight.shape[0] for lvl in self.levels]
-        self._weights = [lvl.weight_pcq for lvl in self.levels]
-        self._worker: ThreadPoolExecutor | None = None
+        self.out_weights = list(torch.split(out_weight, [lvl.weight.shape[0] for lvl in self.levels]))
         # dIoU/d(pre-BN activation) where the ReLU passes: constant, so made once
-        self.grad_scales = [ow * lvl.bn_scale for lvl, ow in zip(self.levels, torch.split(self.out_weight, self.splits),
-                                                                  strict=True)]
-
-    def split_over_two_threads(self, enable: bool = True) -> None:
-        """Run each fully connected layer (forward and transposed) as two half products on two threads.
-
-        Why: with ten boxes these products have ten rows, a shape the BLAS library barely parallelises, and they are
-        most of a refinement step. Splitting the output columns keeps every output a full dot product over the same
-        inputs; values agree with the one-product path to float32 rounding (the library may order a dot product
-        differently for another matrix width). Use only with two or more intra-op threads available.
-        """
-        if enable and self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atom-iou-fc")
-        elif not enable and self._worker is not None:
-            self._worker.shutdown()
-            self._worker = None
+        self.grad_scales = [ow * lvl.bn_scale for lvl, ow in zip(self.levels, self.out_weights, strict=True)]
 
     @staticmethod
     def supports(net: nn.Module) -> bool:
@@ -133,97 +147,77 @@ class ClosedFormIoU:
             return False
 
     @staticmethod
-    def prepare(feats: Sequence[torch.Tensor]) -> list[tuple[torch.Tensor, int, int, int]]:
-        """Lay out modulated features ``[1, C, H, W]`` as ``[H, C*W]`` matrices once, for repeated calls."""
+    def prepare(feats: Sequence[torch.Tensor]) -> list[Feature]:
+        """Lay out modulated features ``[1, C, H, W]`` as ``[H, W*C]`` matrices once, for repeated calls."""
         out = []
         for f in feats:
             _, c, h, w = f.shape
-            out.append((f[0].permute(1, 0, 2).reshape(h, c * w), c, h, w))
+            out.append((f[0].permute(1, 2, 0).reshape(h, w * c), c, h, w))
         return out
 
-    def __call__(self, feats: Sequence[torch.Tensor] | list[tuple], boxes: torch.Tensor
+    def __call__(self, feats: Sequence[torch.Tensor] | list[Feature], boxes: torch.Tensor
                  ) -> tuple[torch.Tensor, torch.Tensor]:
         """IoU and gradient for ``boxes [N, 4]`` (xywh) pooled from modulated features ``feats`` (``[1, C, H, W]``
         per level, already multiplied by the modulation vectors, or the result of :meth:`prepare`)."""
-        n = boxes.shape[0]
         if isinstance(feats[0], torch.Tensor):
             feats = self.prepare(feats)
-        acts, cache, pools = [], [], []
         # rows (y) and columns (x) of all boxes in one pass (the same for every level up to the scale)
         starts = torch.cat((boxes[:, 1], boxes[:, 0]))
         ends = torch.cat((boxes[:, 1] + boxes[:, 3], boxes[:, 0] + boxes[:, 2]))
-        for lvl, (f_rows, c, h, w) in zip(self.levels, feats, strict=True):
-            p = lvl.bins
-            s = lvl.scale
-            start = starts * s
-            end = ends * s
-            aw, ad1, ad2, alen, alive = lvl.axis(start, end, max(h, w))
-            wy, dwy1, dwy2 = aw[:n, :, :h], ad1[:n, :, :h], ad2[:n, :, :h]
-            wx, dwx1, dwx2 = aw[n:, :, :w], ad1[n:, :, :w], ad2[n:, :, :w]
-            lh, lw, live_h, live_w = alen[:n], alen[n:], alive[:n], alive[n:]
-            area = lh * lw
-            has_area = area > 0
-            inv_area = torch.where(has_area, 1 / torch.where(has_area, area, 1.0), 0.0)
-            # Layouts: f_rows [H, C*W] (i, c, j); my [N, P, C, W]; pooled [N, P, C, Q] (weights permuted to match)
-            my = (wy.reshape(n * p, h) @ f_rows).reshape(n, p * c, w)
-            wx = wx.contiguous()
-            u = torch.bmm(my, wx.transpose(1, 2))  # [N, P*C, Q] unnormalised bin integrals
-            pool = u * inv_area[:, None, None]
-            pools.append(pool)
-            cache.append((f_rows, wx, my, pool, dwy1, dwy2, dwx1, dwx2, lh, lw, live_h, live_w, inv_area))
-        masks = []
-        for lvl, z in zip(self.levels, self._linear_forward([q.reshape(n, -1) for q in pools]), strict=True):
-            z = z + lvl.bias
-            zn = z * lvl.bn_scale + lvl.bn_shift
-            mask = zn > 0 if lvl.relu else torch.ones_like(zn, dtype=torch.bool)
-            acts.append(torch.where(mask, zn, 0.0))
-            masks.append(mask)
-        iou = torch.cat(acts, dim=1) @ self.out_weight + self.out_bias
+        parts = [self._level(i, feat, starts, ends) for i, feat in enumerate(feats)]
+        return parts[0][0] + parts[1][0] + self.out_bias, parts[0][1] + parts[1][1]
 
-        g_pools = self._linear_backward([m.to(boxes.dtype) * g_scale for m, g_scale in
-                                         zip(masks, self.grad_scales, strict=True)])  # dIoU/dpooled, [N, P*C*Q]
-        grad = None
-        for lvl, g_pool, cc in zip(self.levels, g_pools, cache, strict=True):
-            f_rows, wx, my, pool, dwy1, dwy2, dwx1, dwx2, lh, lw, live_h, live_w, inv_area = cc
-            p, s = lvl.bins, lvl.scale
-            g_u = g_pool.reshape(pool.shape) * inv_area[:, None, None]  # [N, P*C, Q]
-            t = torch.bmm(g_u, wx)  # [N, P*C, W]
-            r = (t.reshape(n * p, -1) @ f_rows.t()).reshape(n, p, -1)  # sensitivity to the row weights [N, P, H]
-            sx = torch.bmm(g_u.transpose(1, 2), my)  # sensitivity to the column weights [N, Q, W]
-            gp = (g_pool.reshape(pool.shape) * pool).sum(dim=(1, 2))  # for the 1/area factor
-            # d(1/area)/d(edge) * area = -d(length)/d(edge) / length
-            area_ok = (inv_area > 0).to(boxes.dtype)
-            k_h = gp * area_ok * live_h / p / torch.where(lh > 0, lh, 1.0)
-            k_w = gp * area_ok * live_w / p / torch.where(lw > 0, lw, 1.0)
-            g_y1 = (r * dwy1).sum((1, 2)) + k_h
-            g_y2 = (r * dwy2).sum((1, 2)) - k_h
-            g_x1 = (sx * dwx1).sum((1, 2)) + k_w
-            g_x2 = (sx * dwx2).sum((1, 2)) - k_w
-            level_grad = torch.stack((g_x1 + g_x2, g_y1 + g_y2, g_x2, g_y2), dim=1) * s  # [N, 4]
-            grad = level_grad if grad is None else grad + level_grad
-        return iou, grad
+    def _level(self, i: int, feat: Feature, starts: torch.Tensor, ends: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Level ``i``'s share of the IoU (``[N]``, without the output bias) and of its box gradient (``[N, 4]``)."""
+        lvl = self.levels[i]
+        ax = _Axes.of(lvl, feat, starts, ends)
+        my, pool, z = self._forward(lvl, feat, ax)
+        iou, g_z = self._activate(i, z)
+        g_edges, gp = self._backward(lvl, feat, ax, my, pool, g_z)
+        return iou, self._box_gradient(lvl, ax, g_edges, gp)
 
-    def _linear_forward(self, pools: list[torch.Tensor]) -> list[torch.Tensor]:
-        """Each level's fully connected layer without bias: ``pool [N, P*C*Q] @ W^T``."""
-        if self._worker is not None:
-            return self._split(pools, [(w[:w.shape[0] // 2].t(), w[w.shape[0] // 2:].t()) for w in self._weights])
-        return [q @ w.t() for w, q in zip(self._weights, pools, strict=True)]
+    @staticmethod
+    def _forward(lvl: _Level, feat: Feature, ax: _Axes) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Row-pooled features ``my [N, P, W, C]``, pooled bins ``[N, P, Q, C]`` and the fully connected product
+        ``[N, O]`` (before bias and BatchNorm)."""
+        f_hwc, c, h, w = feat
+        n, p = ax.n, lvl.bins
+        # rows: one product for all boxes; columns: per box, shared over the bin rows
+        my = (ax.wy.reshape(n * p, h) @ f_hwc).reshape(n, p, w, c)
+        pool = torch.matmul(ax.wx[:, None], my) * ax.inv_area[:, None, None, None]
+        return my, pool, pool.reshape(n, -1) @ lvl.weight_pqc.t()
 
-    def _linear_backward(self, g_zs: list[torch.Tensor]) -> list[torch.Tensor]:
-        """Its transpose: ``g_z [N, O] @ W``."""
-        if self._worker is not None:
-            return self._split(g_zs, [(w[:, :w.shape[1] // 2], w[:, w.shape[1] // 2:]) for w in self._weights])
-        return [g @ w for w, g in zip(self._weights, g_zs, strict=True)]
+    def _activate(self, i: int, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Eval BatchNorm (the layer's bias folded into its shift) and ReLU of the product ``z [N, O]``: the level's
+        IoU share and dIoU/dz."""
+        lvl = self.levels[i]
+        z = torch.addcmul(lvl.shift, z, lvl.bn_scale)
+        mask = z > 0 if lvl.relu else torch.ones_like(z, dtype=torch.bool)
+        return torch.where(mask, z, 0.0) @ self.out_weights[i], torch.where(mask, self.grad_scales[i], 0.0)
 
-    def _split(self, inputs: list[torch.Tensor], halves: list[tuple[torch.Tensor, torch.Tensor]]) -> list[torch.Tensor]:
-        """``x @ [A | B]`` per level as ``[x @ A | x @ B]``: the second halves on the worker thread, the first here,
-        each with one intra-op thread (each output element is still one full dot product)."""
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            future = self._worker.submit(lambda: [x @ b for x, (_, b) in zip(inputs, halves, strict=True)])
-            first = [x @ a for x, (a, _) in zip(inputs, halves, strict=True)]
-            second = future.result()
-        finally:
-            torch.set_num_threads(threads)
-        return [torch.cat((a, b), dim=1) for a, b in zip(first, second, strict=True)]
+    @staticmethod
+    def _backward(lvl: _Level, feat: Feature, ax: _Axes, my: torch.Tensor, pool: torch.Tensor, g_z: torch.Tensor
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+        """dIoU/d[box edge starts, ends] through the bin weights (``[2, 2N]``: rows of all boxes, then columns) and
+        ``sum(dIoU/dpool * pool)`` per box (for the 1/area factor)."""
+        f_hwc, _, h, w = feat
+        n, p = ax.n, lvl.bins
+        g_pool = (g_z @ lvl.weight_pqc).reshape(pool.shape)  # dIoU/dpooled
+        gp = (g_pool * pool).sum(dim=(1, 2, 3))
+        g_u = g_pool * ax.inv_area[:, None, None, None]  # w.r.t. the unnormalised bin integrals
+        sx = torch.matmul(g_u, my.transpose(2, 3)).sum(1)  # sensitivity to the column weights [N, Q, W]
+        g_my = torch.matmul(ax.wx.transpose(1, 2)[:, None], g_u)  # [N, P, W, C]
+        r = (g_my.reshape(n * p, -1) @ f_hwc.t()).reshape(n, p, h)  # sensitivity to the row weights [N, P, H]
+        g_edges = torch.cat(((r * ax.dw[:, :n, :, :h]).sum((2, 3)), (sx * ax.dw[:, n:, :, :w]).sum((2, 3))), dim=1)
+        return g_edges, gp
+
+    @staticmethod
+    def _box_gradient(lvl: _Level, ax: _Axes, g_edges: torch.Tensor, gp: torch.Tensor) -> torch.Tensor:
+        """dIoU/d[x, y, w, h] ``[N, 4]`` from the edge sensitivities, adding the 1/area factor's part:
+        d(1/area)/d(edge) * area = -d(length)/d(edge) / length."""
+        n = ax.n
+        k = torch.where(ax.area_edges, gp.repeat(2) / ax.length, 0.0)
+        g_start, g_end = g_edges[0] + k, g_edges[1] - k
+        g_pos = g_start + g_end  # moving a box moves both of its edges
+        return torch.stack((g_pos[n:], g_pos[:n], g_end[n:], g_end[:n]), dim=1) * lvl.scale

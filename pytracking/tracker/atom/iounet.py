@@ -270,14 +270,18 @@ class RegionIoUFeatures:
             x = y  # one cell smaller on every interior side
         return x.contiguous()
 
-    def _needed(self, boxes: torch.Tensor, level: int, slack: int) -> tuple[int, int, int, int]:
-        """Cells ``[r0, r1) x [c0, c1)`` that PrRoI pooling of ``boxes`` reads on ``level`` (+ ``slack``)."""
-        h, w = self.backbone[level].shape[-2:]
-        if boxes.dtype != torch.float64 or boxes.device.type != "cpu":
-            boxes = boxes.detach().to(torch.float64).cpu()
-        b = boxes.reshape(-1, 4) / self.strides[level]
-        # one host transfer for the four limits instead of four .item() calls
+    @staticmethod
+    def _extent(boxes: torch.Tensor) -> tuple[float, float, float, float]:
+        """``(x1, y1, x2, y2)``: the pixel rectangle all ``boxes`` cover, in float64, in one host transfer."""
+        b = boxes.detach().reshape(-1, 4).to(device="cpu", dtype=torch.float64)
         x1, y1, x2, y2 = torch.cat((b[:, :2].amin(0), (b[:, :2] + b[:, 2:]).amax(0))).tolist()
+        return x1, y1, x2, y2
+
+    def _needed(self, extent: tuple[float, float, float, float], level: int, slack: int) -> tuple[int, int, int, int]:
+        """Cells ``[r0, r1) x [c0, c1)`` that PrRoI pooling of boxes within ``extent`` reads on ``level``
+        (+ ``slack``)."""
+        h, w = self.backbone[level].shape[-2:]
+        x1, y1, x2, y2 = (v / self.strides[level] for v in extent)
         # the hat kernel of cell i covers (i - 1, i + 1): an interval [a, b] reads cells floor(a) .. ceil(b)
         r0 = max(math.floor(y1) - slack, 0)
         r1 = min(math.ceil(y2) + 1 + slack, h)
@@ -285,12 +289,11 @@ class RegionIoUFeatures:
         c1 = min(math.ceil(x2) + 1 + slack, w)
         return r0, max(r1, r0 + 1), c0, max(c1, c0 + 1)
 
-    def _covered(self, boxes: torch.Tensor) -> bool:
+    def _covered(self, extent: tuple[float, float, float, float]) -> bool:
         if self.region is None:
             return False
-        boxes = boxes.detach().to(torch.float64).cpu()  # converted once for all levels
         for lvl, (r0, r1, c0, c1) in enumerate(self.region):
-            n0, n1, m0, m1 = self._needed(boxes, lvl, 0)
+            n0, n1, m0, m1 = self._needed(extent, lvl, 0)
             if n0 < r0 or n1 > r1 or m0 < c0 or m1 > c1:
                 return False
         return True
@@ -309,7 +312,10 @@ class RegionIoUFeatures:
         cell the boxes can pool from, and ``offset = [x, y, 0, 0]`` (pixels) of the crops' common top-left corner.
         Pool ``boxes - offset`` from the crops; that equals pooling ``boxes`` from the full maps.
         """
-        if self.features is not None and (not self.restrict or self._covered(boxes)):
+        if self.features is not None and not self.restrict:
+            return self.features, self.offset
+        extent = self._extent(boxes) if self.restrict else None
+        if self.features is not None and self._covered(extent):
             return self.features, self.offset
         if not self.restrict:
             with torch.no_grad():
@@ -318,7 +324,7 @@ class RegionIoUFeatures:
             self.offset = boxes.new_zeros(4)
             self.num_computations += 1
             return self.features, self.offset
-        regions = [self._needed(boxes, lvl, self.slack) for lvl in range(len(self.backbone))]
+        regions = [self._needed(extent, lvl, self.slack) for lvl in range(len(self.backbone))]
         if self.region is not None:  # grow, never shrink: earlier boxes stay valid
             regions = [(min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
                        for a, b in zip(regions, self.region, strict=True)]

@@ -26,14 +26,14 @@ attributes. What each one does:
   accepted with the values those files use (``False`` / any), ``feature_window = True`` is an error pointing to
   ``_feature_window``.
 
-Speed (same results up to float32 rounding, on by default): ``iounet_split_fc`` -- on the CPU with two or more
-intra-op threads, box refinement runs its steps with one intra-op thread and the IoU-Net head's fully connected
-products as two half products on two threads (ten-row products that the BLAS library barely parallelises; the
-test-branch convolutions still use every thread).
+``iounet_split_fc`` (an earlier release's speed switch: box refinement's products on two threads) is accepted but
+has no effect; setting it True warns. Measured side by side with the one-thread-chain refinement on 2 cores, it did
+not make tracking faster (and slowed the work after it), so it was removed.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from pytracking.tracker.atom.iounet import BOX_REFINEMENT_SPACES
@@ -57,6 +57,10 @@ def check_options(params: Any) -> None:
     if params.feature_window:
         raise ValueError("parameter feature_window=True: the original tracker never read this name; feature "
                          "windowing is switched on with _feature_window=True")
+    if params.iounet_split_fc:
+        warnings.warn("parameter iounet_split_fc=True has no effect any more (the two-thread box refinement it "
+                      "switched on gave no measurable speed-up and was removed); remove it from the parameter file",
+                      DeprecationWarning, stacklevel=3)
 
 
 def fixed_projection(params: Any) -> bool:

@@ -136,9 +136,9 @@ class AtomParams(TrackerParamsBase):
     box_refinement_space: str = "default"  # 'relative': steps in [cx/sw, cy/sh, log w, log h], no size factor
     use_iounet_pos_for_learning: bool = True
     iounet_restrict_region: bool = True  # compute IoU-Net test features only where boxes pool (same results)
-    iounet_region_slack: int = 1
+    iounet_region_slack: int = 0  # extra cells around the boxes' area (0: recomputed in ~8% of frames, least work)
     iounet_closed_form_grad: bool = True  # box gradients in closed form instead of autograd (same results)
-    iounet_split_fc: bool = True  # CPU, 2+ threads: head products split over two threads (same up to rounding)
+    iounet_split_fc: bool = False  # no effect (an earlier release's speed switch); True warns
     iounet_augmentation: bool = False  # reference vectors: mean over identity/shift/flip/blur first-frame samples
     iounet_not_use_reference: bool = False  # reference vectors replaced by constants (norm / length)
     iounet_use_log_scale: bool = True  # set by the original's files, never read by its tracker: no effect

@@ -1,8 +1,11 @@
 """ATOM's boxes must not change under refactoring: `atom default` (random-weight network, seed 0, one torch thread)
 on the first 12 OTB Crossing frames, recorded BEFORE the typed-parameter / registry rework (issue 10).
 
-Exact (bit-identical) comparison on the platform the boxes were recorded on; elsewhere (another torch build or CPU,
-whose float reductions may round differently) the boxes must agree to 0.05 px. The full 120-frame check is
+On the platform the boxes were recorded on they must agree to 1e-3 px: the speed work of issue 14 (pooled maps in
+channels-innermost layout, test-branch features computed over a tighter region, the two IoU-Net levels on two
+threads) reorders float32 sums, which moved these 12 frames by at most 1.5e-5 px; a real change of the tracker's
+arithmetic moves them by far more. Elsewhere (another torch build
+or CPU, whose float reductions may round differently) the boxes must agree to 0.05 px. The full 120-frame check is
 ``benchmarks/track_speed.py``'s sequence with the same setup (see the issue-10 closing note).
 """
 
@@ -60,9 +63,7 @@ def test_atom_default_boxes_unchanged(shared_data, one_thread):
     tracker.initialize(frames[0], {"init_bbox": box})
     got = [",".join(repr(float(v)) for v in box)]
     got += [",".join(repr(float(v)) for v in tracker.track(im)["target_bbox"]) for im in frames[1:]]
-    if (torch.__version__, platform.machine()) == RECORDED_ON:
-        assert got == EXPECTED
-    else:
-        torch.testing.assert_close(torch.tensor([[float(v) for v in r.split(",")] for r in got]),
-                                   torch.tensor([[float(v) for v in r.split(",")] for r in EXPECTED]),
-                                   atol=0.05, rtol=0)
+    atol = 1e-3 if (torch.__version__, platform.machine()) == RECORDED_ON else 0.05
+    torch.testing.assert_close(torch.tensor([[float(v) for v in r.split(",")] for r in got], dtype=torch.float64),
+                               torch.tensor([[float(v) for v in r.split(",")] for r in EXPECTED], dtype=torch.float64),
+                               atol=atol, rtol=0)

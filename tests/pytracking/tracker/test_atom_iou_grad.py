@@ -63,26 +63,3 @@ def test_refinement_with_closed_form_matches_autograd_refinement():
         bbreg.autograd_iou_and_grad(lambda bb: net.predict_iou(modulation, iou_feat, bb)), boxes, 5, 1.0)
     torch.testing.assert_close(i1, i2, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(b1, b2, atol=1e-3, rtol=1e-5)
-
-
-def test_two_thread_split_matches_single_products():
-    """Fast path (each fully connected product as two half products on two threads) vs the one-product twin."""
-    net = make_net(3)
-    g = torch.Generator().manual_seed(1)
-    feats = [torch.randn(1, 24, 20, 15, generator=g), torch.randn(1, 40, 10, 8, generator=g)]
-    boxes = torch.tensor([[10.0, 20.0, 60.0, 90.0], [30.0, 5.0, 40.0, 100.0], [-5.0, -3.0, 30.0, 30.0]])
-    closed = ClosedFormIoU(net)
-    iou, grad = closed(feats, boxes)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        closed.split_over_two_threads()
-        iou2, grad2 = closed(feats, boxes)
-        assert torch.get_num_threads() == 2  # restored after each product
-    finally:
-        closed.split_over_two_threads(False)
-        torch.set_num_threads(threads)
-    assert closed._worker is None
-    torch.testing.assert_close(iou2, iou, rtol=1e-5, atol=1e-7)
-    torch.testing.assert_close(grad2, grad, rtol=1e-5, atol=1e-7)
-    assert grad.abs().min() > 0
