@@ -32,14 +32,18 @@ class SameCorrelation:
 
     def forward(self, f: torch.Tensor) -> torch.Tensor:
         """``conv_same(x, f)`` -> ``[N, 1, H, W]``."""
-        taps = f.reshape(self.c, self.kh * self.kw).t() @ self.x_mat  # [kh*kw, N*H*W]
+        # X^T F through the transposed view (a [N*H*W, C] x [C, taps] product is the fast shape; no copy of X)
+        taps = (self.x_mat.t() @ f.reshape(self.c, self.kh * self.kw)).t()
         taps = taps.reshape(self.kh, self.kw, self.n, self.h, self.w)
-        # out[i, j] += taps[a, b, i + a - ph, j + b - pw]: pad so that every shifted window is in range
-        padded = F.pad(taps, (self.pw, self.kw - 1 - self.pw, self.ph, self.kh - 1 - self.ph))
+        # out[i, j] += taps[a, b, i + a - ph, j + b - pw] wherever that position exists (zero padding elsewhere)
         out = torch.zeros(self.n, self.h, self.w, dtype=f.dtype, device=f.device)
         for a in range(self.kh):
+            di = a - self.ph
+            i0, i1 = max(0, -di), min(self.h, self.h - di)
             for b in range(self.kw):
-                out += padded[a, b, :, a:a + self.h, b:b + self.w]
+                dj = b - self.pw
+                j0, j1 = max(0, -dj), min(self.w, self.w - dj)
+                out[:, i0:i1, j0:j1] += taps[a, b, :, i0 + di:i1 + di, j0 + dj:j1 + dj]
         return out.unsqueeze(1)
 
     def weight_grad(self, g: torch.Tensor) -> torch.Tensor:
