@@ -26,7 +26,8 @@ from pytracking.evaluation import registry
 from pytracking.evaluation.data import MissingSequencesError, Sequence
 from pytracking.evaluation.tracker import Tracker
 
-__all__ = ["preflight", "check_tracker", "network_paths", "check_frames", "check_results_dir", "RESULTS_SETTING"]
+__all__ = ["preflight", "check_tracker", "network_paths", "network_files", "verify_onnx_file", "check_frames",
+           "check_results_dir", "RESULTS_SETTING"]
 
 RESULTS_SETTING = "results_path (PYTRACKING_RESULTS_PATH)"
 
@@ -48,19 +49,44 @@ def network_paths(params: Any) -> list[str]:
     return found
 
 
+def network_files(params: Any) -> list[tuple[str, str]]:
+    """``(path, kind)`` of every file tracking will read, kind ``'checkpoint'`` or ``'onnx'``: what the parameters
+    declare (``params.network_files()``, e.g. OSTrack's onnxruntime backend reads only its exported file), else
+    :func:`network_paths` as checkpoints."""
+    declared = getattr(params, "network_files", None)
+    if callable(declared):
+        return list(declared())
+    return [(path, "checkpoint") for path in network_paths(params)]
+
+
+def verify_onnx_file(path: Path) -> Path:
+    """An exported network must be a readable, non-empty file (onnxruntime reports anything deeper when it loads it);
+    raises ``FileNotFoundError`` / ``ValueError`` naming the file."""
+    if not path.is_file():
+        raise FileNotFoundError(f"ONNX file {path} is not a file")
+    with open(path, "rb") as fh:
+        if not fh.read(1):
+            raise ValueError(f"ONNX file {path} is empty (export it again: `python -m pytracking.export ... --force`)")
+    return path
+
+
 def check_tracker(tracker: Tracker) -> Any:
     """Resolve the tracker class and its parameters (names checked against the tracker registry, networks found and
     verified); returns the parameters."""
     registry.check_tracker(tracker.name, tracker.parameter_name)
     tracker.tracker_class()
     params = tracker.get_parameters()
-    paths = network_paths(params)
-    if paths:
+    files = network_files(params)
+    if files:
         from ltr.admin.loading import verify_network_file
         from pytracking.features.extractors import resolve_network_path
 
-        for net_path in paths:
-            verify_network_file(resolve_network_path(net_path))
+        for path, kind in files:
+            resolved = resolve_network_path(path)
+            if kind == "onnx":
+                verify_onnx_file(resolved)
+            else:
+                verify_network_file(resolved)
     return params
 
 

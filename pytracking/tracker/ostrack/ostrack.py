@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import inspect
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -27,7 +26,7 @@ from pytracking.features.extractors import resolve_network_path
 from pytracking.tracker.base.basetracker import BaseTracker
 from pytracking.tracker.ostrack.backends import NetworkOutput, OnnxRuntimeBackend, TorchBackend
 from pytracking.tracker.ostrack.geometry import clip_box, hann2d_window, map_box_back, normalize_crop, sample_target
-from pytracking.tracker.ostrack.params import OSTrackParams, check_backend
+from pytracking.tracker.ostrack.params import OSTrackParams, check_backend, default_onnx_path
 
 __all__ = ["OSTrack", "load_ostrack_network", "default_onnx_path"]
 
@@ -47,17 +46,6 @@ def load_ostrack_network(net_path: str, constructor: str) -> torch.nn.Module:
         raise RuntimeError(f"{path}: weights do not fit network '{spec.name}' (set 'constructor' in the parameter "
                            f"file to the network this file was trained with): {exc}") from exc
     return net.eval()
-
-
-def default_onnx_path(net_path: str) -> str:
-    """``OSTrack_ep0300.pth.tar`` -> ``OSTrack_ep0300.onnx`` (same folder)."""
-    p = Path(net_path)
-    name = p.name
-    for suffix in (".pth.tar", ".pth", ".tar", ".pt"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return str(p.with_name(name + ".onnx"))
 
 
 class OSTrack(BaseTracker):

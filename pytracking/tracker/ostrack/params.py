@@ -8,13 +8,25 @@ file and line that set it instead of being silently ignored (:class:`~pytracking
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pytracking.utils.params import TrackerParamsBase, UnknownParameterError
 
-__all__ = ["OSTrackParams", "UnknownParameterError", "BACKENDS", "check_backend"]
+__all__ = ["OSTrackParams", "UnknownParameterError", "BACKENDS", "check_backend", "default_onnx_path"]
 
 BACKENDS = ("torch", "onnxruntime")
+
+
+def default_onnx_path(net_path: str) -> str:
+    """``OSTrack_ep0300.pth.tar`` -> ``OSTrack_ep0300.onnx`` (same folder)."""
+    p = Path(net_path)
+    name = p.name
+    for suffix in (".pth.tar", ".pth", ".tar", ".pt"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return str(p.with_name(name + ".onnx"))
 
 
 def check_backend(params: OSTrackParams) -> None:
@@ -58,3 +70,11 @@ class OSTrackParams(TrackerParamsBase):
     def validate(self) -> None:
         """Check values that have a fixed set of choices (``backend``); raises ``ValueError``."""
         check_backend(self)
+
+    def network_files(self) -> list[tuple[str, str]]:
+        """The files tracking will read, as ``(path, kind)`` with kind ``'checkpoint'`` or ``'onnx'``, for the checks
+        before a run (``pytracking.evaluation.preflight``): the exported file for the onnxruntime backend (the
+        checkpoint is then not needed), else ``net_path`` unless a network is given in memory."""
+        if self.backend == "onnxruntime":
+            return [(self.onnx_path or default_onnx_path(self.net_path), "onnx")]
+        return [] if self.net is not None else [(self.net_path, "checkpoint")]

@@ -155,3 +155,33 @@ def test_run_tracker_synthetic_parameter_set_on_the_synthetic_dataset(tmp_path, 
     monkeypatch.setenv("LTR_WORKSPACE_DIR", str(tmp_path / "empty"))
     with pytest.raises(FileNotFoundError, match="ostrack ostrack_synthetic"):
         synthetic_network_path()
+
+
+def test_preflight_of_onnxruntime_backend_needs_only_the_exported_file(tmp_path, monkeypatch) -> None:
+    """``--backend onnxruntime`` reads the ONNX file, not the checkpoint: the check before a run must ask for exactly
+    that file (it used to refuse a setup with the export but without the .pth.tar)."""
+    from pytracking.evaluation.preflight import check_tracker, network_files
+    from pytracking.evaluation.tracker import Tracker
+    from pytracking.features.extractors import NetworkPathError
+    from pytracking.run_tracker import ParameterOverrides
+
+    nets = tmp_path / "nets"
+    nets.mkdir()
+    monkeypatch.setenv("PYTRACKING_NETWORK_PATH", str(nets))
+
+    def tracker(backend: str) -> Tracker:
+        return Tracker("ostrack", "vitb_256_mae_ce_32x4_ep300",
+                       parameters=ParameterOverrides("ostrack", "vitb_256_mae_ce_32x4_ep300", backend=backend))
+
+    assert network_files(OSTrackParams(backend="onnxruntime")) == [("OSTrack_ep0300.onnx", "onnx")]
+    assert network_files(OSTrackParams(backend="onnxruntime", onnx_path="/x/y.onnx")) == [("/x/y.onnx", "onnx")]
+    assert network_files(OSTrackParams()) == [("OSTrack_ep0300.pth.tar", "checkpoint")]
+    with pytest.raises(NetworkPathError, match="OSTrack_ep0300.onnx"):
+        check_tracker(tracker("onnxruntime"))
+    (nets / "OSTrack_ep0300.onnx").write_bytes(b"")
+    with pytest.raises(ValueError, match="is empty"):
+        check_tracker(tracker("onnxruntime"))
+    (nets / "OSTrack_ep0300.onnx").write_bytes(b"\x08\x07")  # any content: onnxruntime judges it when it loads it
+    assert check_tracker(tracker("onnxruntime")).backend == "onnxruntime"
+    with pytest.raises(NetworkPathError, match="OSTrack_ep0300.pth.tar"):  # the torch backend still needs it
+        check_tracker(tracker("torch"))
