@@ -324,9 +324,14 @@ class ATOM(BaseTracker):
 
             iou_and_grad = bbreg.autograd_iou_and_grad(predict)
 
-        out_boxes, out_iou = bbreg.optimize_boxes(iou_and_grad, boxes, bp.box_refinement_iter,
-                                                  bp.box_refinement_step_length, bp.box_refinement_step_decay,
-                                                  bp.box_refinement_space)
+        # The closed form needs no autograd: inference mode skips its per-operation bookkeeping (version counters,
+        # autograd dispatch), a measurable share of steps made of many small operations. Only this frame's temporary
+        # tensors are created inside; what leaves (the refined boxes) is copied out before any in-place use.
+        with torch.inference_mode(self.closed_form_iou is not None):
+            out_boxes, out_iou = bbreg.optimize_boxes(iou_and_grad, boxes, bp.box_refinement_iter,
+                                                      bp.box_refinement_step_length, bp.box_refinement_step_decay,
+                                                      bp.box_refinement_space)
+        out_boxes, out_iou = out_boxes.clone(), out_iou.clone()
         self.debug_register(3, "bbreg", "IoU-Net Boxes",
                             lambda: (patch.detach().cpu(), boxes.detach().cpu(), out_boxes.detach().cpu()))
         selected = bbreg.select_box(out_boxes.cpu(), out_iou.cpu(), bp.maximal_aspect_ratio, bp.iounet_k)
