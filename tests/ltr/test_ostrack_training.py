@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+from ddp_helpers import become_rank, free_port
 
 from ltr.admin.environment import env_settings
 from ltr.admin.loading import load_network
@@ -210,18 +211,8 @@ def _initial_head_weight() -> torch.Tensor:
     return net.state_dict()["box_head.conv5_ctr.weight"]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _ddp_worker(rank: int, world: int, port: int, tmp: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
-                      LOCAL_RANK=str(rank))
-    torch.set_num_threads(1)
+    become_rank(rank, world, port)
     from ltr.admin.distributed import dist_info_from_env
 
     settings = _tiny_synthetic(Path(tmp), overrides={"epochs": 1}, samples_per_epoch=8, batch_size=4,
@@ -234,7 +225,7 @@ def _ddp_worker(rank: int, world: int, port: int, tmp: str) -> None:
 @pytest.mark.slow
 def test_distributed_two_ranks_train_the_same_weights(tmp_path) -> None:
     """DDP (gloo) with the frozen compatibility parameters: no unused-parameter error, identical weights."""
-    torch.multiprocessing.spawn(_ddp_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    torch.multiprocessing.spawn(_ddp_worker, args=(2, free_port(), str(tmp_path)), nprocs=2, join=True)
     r0 = torch.load(tmp_path / "rank0.pt", weights_only=True)["params"]
     r1 = torch.load(tmp_path / "rank1.pt", weights_only=True)["params"]
     assert r0.keys() == r1.keys()

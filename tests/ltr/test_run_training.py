@@ -4,13 +4,13 @@ and 2-process DistributedDataParallel on CPU (gloo)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from ddp_helpers import become_rank, free_port
 
 from ltr.admin.checkpoint import list_checkpoints, load_checkpoint
 from ltr.admin.environment import env_settings
@@ -124,16 +124,8 @@ def test_synthetic_training_loss_falls_and_checkpoints_load(tmp_path) -> None:
         assert torch.equal(v, net.state_dict()[k]), k
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _ddp_worker(rank: int, world: int, port: int, tmp: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
-                      LOCAL_RANK=str(rank))
-    torch.set_num_threads(1)
+    become_rank(rank, world, port)
     from ltr.admin.distributed import dist_info_from_env
 
     settings = _tiny_settings(Path(tmp), overrides={"epochs": 1}, samples_per_epoch=8, dist=dist_info_from_env())
@@ -145,7 +137,7 @@ def _ddp_worker(rank: int, world: int, port: int, tmp: str) -> None:
 
 @pytest.mark.slow
 def test_distributed_two_ranks_identical_weights(tmp_path) -> None:
-    torch.multiprocessing.spawn(_ddp_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    torch.multiprocessing.spawn(_ddp_worker, args=(2, free_port(), str(tmp_path)), nprocs=2, join=True)
     r0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
     r1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
     assert r0["params"].keys() == r1["params"].keys()

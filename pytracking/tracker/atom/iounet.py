@@ -312,17 +312,16 @@ class RegionIoUFeatures:
         cell the boxes can pool from, and ``offset = [x, y, 0, 0]`` (pixels) of the crops' common top-left corner.
         Pool ``boxes - offset`` from the crops; that equals pooling ``boxes`` from the full maps.
         """
-        if self.features is not None and not self.restrict:
-            return self.features, self.offset
-        extent = self._extent(boxes) if self.restrict else None
-        if self.features is not None and self._covered(extent):
-            return self.features, self.offset
         if not self.restrict:
-            with torch.no_grad():
-                self.features = list(self.net.get_iou_feat(self.backbone))
-            self.region = [(0, f.shape[-2], 0, f.shape[-1]) for f in self.backbone]
-            self.offset = boxes.new_zeros(4)
-            self.num_computations += 1
+            if self.features is None:
+                with torch.no_grad():
+                    self.features = list(self.net.get_iou_feat(self.backbone))
+                self.region = [(0, f.shape[-2], 0, f.shape[-1]) for f in self.backbone]
+                self.offset = boxes.new_zeros(4)
+                self.num_computations += 1
+            return self.features, self.offset
+        extent = self._extent(boxes)
+        if self.features is not None and self._covered(extent):
             return self.features, self.offset
         regions = [self._needed(extent, lvl, self.slack) for lvl in range(len(self.backbone))]
         if self.region is not None:  # grow, never shrink: earlier boxes stay valid
