@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ltr.models.bbreg.atom_iou_net import AtomIoUNet
+from pytracking.tracker.atom import iou_grad
 from pytracking.tracker.atom import iounet as bbreg
 from pytracking.tracker.atom.iou_grad import ClosedFormIoU
 
@@ -63,3 +64,51 @@ def test_refinement_with_closed_form_matches_autograd_refinement():
         bbreg.autograd_iou_and_grad(lambda bb: net.predict_iou(modulation, iou_feat, bb)), boxes, 5, 1.0)
     torch.testing.assert_close(i1, i2, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(b1, b2, atol=1e-3, rtol=1e-5)
+
+
+def test_masked_product_adds_only_changed_rows_and_matches_brute_force():
+    """The backward product ``where(mask, scale, 0) @ weight`` taken from a reference mask plus the rows of the units
+    that differ must equal the product computed from scratch (in float64) for every call, over many calls with
+    drifting masks: a wrong sign, a wrong row or a reference updated by additions (drift) would show here."""
+    g = torch.Generator().manual_seed(3)
+    o, k, n = 128, 300, 10  # max_changed = 16
+    scale = torch.randn(o, generator=g)
+    weight = torch.randn(o, k, generator=g)
+    product = iou_grad._MaskedProduct(scale, weight)
+    full_calls = 0
+    real_full = product.full
+
+    def counting_full(mask: torch.Tensor) -> torch.Tensor:
+        nonlocal full_calls
+        full_calls += 1
+        return real_full(mask)
+
+    product.full = counting_full
+    mask = (torch.rand(o, generator=g) > 0.5).repeat(n, 1)  # the boxes' masks start alike
+    near_threshold = torch.randperm(o, generator=g)[:12]  # as in tracking, a few units flip back and forth
+    for step in range(300):
+        if step == 150:  # a jump: most units change, so the full product must run and become the new reference
+            mask = (torch.rand(o, generator=g) > 0.5).repeat(n, 1)
+        else:  # drift: some rows flip one of those units
+            rows = torch.nonzero(torch.rand(n, generator=g) < 0.3).squeeze(1)
+            units = near_threshold[torch.randint(0, 12, (rows.numel(),), generator=g)]
+            mask = mask.clone()
+            mask[rows, units] ^= True
+        got = product(mask)
+        terms = torch.where(mask, scale, 0.0).double()[:, :, None] * weight.double()  # [n, o, k]
+        expected = terms.sum(1)
+        bound = 1e-5 * terms.abs().sum(1) + 1e-6  # float32 rounding of a sum, relative to its terms
+        assert ((got.double() - expected).abs() <= bound).all(), f"step {step}"
+    assert full_calls == 2  # the first call and the jump; every other call took the sparse path
+
+
+def test_masked_product_handles_no_rows_and_all_units_on():
+    weight = torch.arange(12.0).reshape(3, 4)
+    product = iou_grad._MaskedProduct(torch.tensor([1.0, 2.0, -1.0]), weight)
+    assert product(torch.zeros(0, 3, dtype=torch.bool)).shape == (0, 4)
+    on = torch.ones(2, 3, dtype=torch.bool)
+    # by hand: 1*[0,1,2,3] + 2*[4,5,6,7] - 1*[8,9,10,11] = [0, 2, 4, 6]
+    torch.testing.assert_close(product(on), torch.tensor([[0.0, 2.0, 4.0, 6.0]] * 2))
+    one_off = on.clone()
+    one_off[1, 1] = False  # the second unit off in the second row: [0,2,4,6] - 2*[4,5,6,7]
+    torch.testing.assert_close(product(one_off), torch.tensor([[0.0, 2.0, 4.0, 6.0], [-8.0, -8.0, -8.0, -8.0]]))
