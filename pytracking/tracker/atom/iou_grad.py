@@ -50,38 +50,53 @@ class _Level:
         # the layer's bias folded into eval BatchNorm's shift (see ClosedFormIoU._activate)
         self.shift = self.bias * self.bn_scale + self.bn_shift
         self.relu = block.relu is not None
-        self._aranges: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
 
-    def _steps_and_grid(self, size: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``arange(P + 1) / P`` and ``arange(size)`` in ``like``'s dtype/device, made once: building them on every
-        call is a measurable part of a refinement step (many tiny operations per frame)."""
+
+class _BinWeights:
+    """PrRoI bin weights along one axis, for every level at once (one pass of ~20 small operations instead of one
+    per level: at these sizes a refinement step's time is mostly per-operation overhead).
+
+    For ``M`` intervals ``[start, end]`` (pixels), level ``l`` (spatial scale ``s``, ``P`` bins) has edges
+    ``e_k = s * (start + (k / P) * length)``, ``length = max(end - start, 0)``, ``k = 0..P``. Bin ``k`` spans
+    ``[e_k, e_(k+1)]``; its weight on cell ``i`` is ``Hc(e_(k+1) - i) - Hc(e_k - i)`` (``Hc`` the antiderivative of
+    the hat kernel ``h(t) = max(0, 1 - |t|)``), whose derivative w.r.t. an edge is ``h`` at that edge. The edges of
+    all levels sit side by side in one table (``P + 1`` columns per level); differences of neighbouring columns are
+    the bins, and the one difference between two levels' columns is never read. With power-of-two scales (1/8, 1/16)
+    scaling the pixel edges is exact, so the values equal a per-level computation bit for bit.
+    """
+
+    def __init__(self, levels: Sequence[_Level]) -> None:
+        self.levels = list(levels)
+        self.first_bin = [sum(lvl.bins + 1 for lvl in self.levels[:i]) for i in range(len(self.levels))]
+        self._tables: dict[tuple, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+
+    def _table(self, size: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(k / P, s)`` per edge column and ``arange(size)``, in ``like``'s dtype/device, made once."""
         key = (size, like.dtype, like.device)
-        if key not in self._aranges:
-            self._aranges[key] = (torch.arange(self.bins + 1, dtype=like.dtype, device=like.device) / self.bins,
-                                  torch.arange(size, dtype=like.dtype, device=like.device))
-        return self._aranges[key]
+        if key not in self._tables:
+            opts = {"dtype": like.dtype, "device": like.device}
+            frac = torch.cat([torch.arange(lvl.bins + 1, **opts) / lvl.bins for lvl in self.levels])
+            scale = torch.cat([torch.full((lvl.bins + 1,), lvl.scale, **opts) for lvl in self.levels])
+            self._tables[key] = (frac, scale, torch.arange(size, **opts))
+        return self._tables[key]
 
-    def axis(self, start: torch.Tensor, end: torch.Tensor, size: int
-             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Bin weights along one axis for ``M`` intervals ``[start, end]``.
-
-        Returns ``(w [M, P, size], dw [2, M, P, size], length [M], live [M])``: the weights, their derivatives w.r.t.
-        ``start`` (``dw[0]``) and ``end`` (``dw[1]``), the clamped interval length, and where ``end >= start``.
-        Rows and columns of all boxes can go in one call with the larger size; the caller drops the cells beyond
-        each axis' real size. Bin ``k`` spans ``[e_k, e_(k+1)]`` with ``e_k = start + (k / P) * length``; its weight on
-        cell ``i`` is ``Hc(e_(k+1) - i) - Hc(e_k - i)`` (``Hc`` the antiderivative of the hat kernel ``h``), whose
-        derivative w.r.t. an edge is ``h`` at that edge.
-        """
+    def __call__(self, start: torch.Tensor, end: torch.Tensor, size: int
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(w [M, B, size], dw [2, M, B, size], length [M], live [M])``: bin weights of all levels' columns, their
+        derivatives w.r.t. ``start`` (``dw[0]``) and ``end`` (``dw[1]``, both in level units), the clamped length in
+        pixels and where ``end >= start``. Level ``l``'s bins are columns ``first_bin[l]`` to ``+ P``; cells beyond an
+        axis' real size are the caller's to drop."""
         diff = end - start
         live = diff >= 0  # the clamp below passes the gradient where diff >= 0
         length = diff.clamp(min=0)
-        frac, grid = self._steps_and_grid(size, start)
-        edges = torch.addcmul(start[:, None], length[:, None], frac)  # [M, P+1]
-        t = (edges[:, :, None] - grid).clamp_(-1.0, 1.0)  # [M, P+1, size]; |t| >= 1 is flat for both functions
+        frac, scale, grid = self._table(size, start)
+        edges = torch.addcmul(start[:, None], length[:, None], frac) * scale  # [M, E]
+        t = (edges[:, :, None] - grid).clamp_(-1.0, 1.0)  # [M, E, size]; |t| >= 1 is flat for both functions
         a = t.abs()
         hat = 1 - a  # h(t) = max(0, 1 - |t|)
         cdf = torch.addcmul(t + 0.5, t, a, value=-0.5)  # Hc(t) = 1/2 + t - t |t| / 2 on [-1, 1]
-        # d e_k / d end = k / P where the interval is live; d e_k / d start = 1 - that
+        # d e_k / d end = s k / P where the interval is live, d e_k / d start = s - that; the factor s is applied by
+        # the caller (ClosedFormIoU._edge_gradient) once per level
         hat_end = hat * torch.where(live[:, None], frac, 0.0)[:, :, None]
         hat_end = hat_end[:, 1:] - hat_end[:, :-1]
         dw = torch.stack((hat[:, 1:] - hat[:, :-1] - hat_end, hat_end))
@@ -104,7 +119,7 @@ class _MaskedProduct:
         self.scale = scale  # [O]
         self.weight = weight  # [O, K]
         self.max_changed = max(1, weight.shape[0] // 8)
-        self._reference: tuple[torch.Tensor, torch.Tensor] | None = None  # (mask [O], its product [K])
+        self._reference: tuple[torch.Tensor, torch.Tensor] | None = None  # (mask [O] as 0/1, its product [K])
 
     def full(self, mask: torch.Tensor) -> torch.Tensor:
         """The straightforward product (the reference twin of :meth:`__call__`)."""
@@ -112,39 +127,44 @@ class _MaskedProduct:
 
     def __call__(self, mask: torch.Tensor) -> torch.Tensor:
         if self._reference is not None:
-            ref_mask, ref_product = self._reference
-            changed = torch.nonzero((mask != ref_mask).any(0)).squeeze(1)
+            ref_on, ref_product = self._reference
+            diff = mask.to(ref_on.dtype) - ref_on  # +1 where a unit turned on against the reference, -1 where off
+            changed = torch.nonzero(diff.any(0)).squeeze(1)
             if changed.numel() <= self.max_changed:
-                # +scale where a unit turned on against the reference, -scale where it turned off
-                sign = mask[:, changed].to(self.scale.dtype) - ref_mask[changed].to(self.scale.dtype)
-                return torch.addmm(ref_product, sign * self.scale[changed], self.weight.index_select(0, changed))
+                coef = (diff * self.scale).index_select(1, changed)
+                return torch.addmm(ref_product, coef, self.weight.index_select(0, changed))
         product = self.full(mask)
         if product.shape[0]:
-            self._reference = (mask[0].clone(), product[0].clone())
+            self._reference = (mask[0].to(self.scale.dtype), product[0].clone())
         return product
 
 
 @dataclass
 class _Axes:
-    """Bin weights of one level for all boxes (see :meth:`_Level.axis`), split into rows and columns."""
+    """One level's bin weights for all boxes (see :class:`_BinWeights`), split into columns and rows."""
 
     n: int
-    wy: torch.Tensor  # [N, P, H] row weights
     wx: torch.Tensor  # [N, Q, W] column weights (contiguous)
-    dw: torch.Tensor  # [2, 2N, P, S] derivatives w.r.t. [start, end] of the rows of all boxes, then their columns
-    length: torch.Tensor  # [2N] interval lengths (rows, then columns)
-    inv_area: torch.Tensor  # [N] 1 / bin area (0 for empty boxes)
+    wy: torch.Tensor  # [N, P, H] row weights
+    dw: torch.Tensor  # [2, 2N, P, S] derivatives w.r.t. [start, end] of the columns of all boxes, then their rows
+    length: torch.Tensor  # [2N] interval lengths in level units (columns, then rows)
+    inv_area: torch.Tensor  # [N, 1, 1, 1] 1 / bin area (0 for empty boxes)
     area_edges: torch.Tensor  # [2N] where the 1/area factor depends on an edge (box has an area, interval live)
 
     @classmethod
-    def of(cls, lvl: _Level, feat: Feature, starts: torch.Tensor, ends: torch.Tensor) -> _Axes:
+    def of(cls, lvl: _Level, first_bin: int, feat: Feature,
+           bins: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]) -> _Axes:
+        """Level ``lvl``'s part of the result of :class:`_BinWeights` (its bins start at column ``first_bin``)."""
+        weights, dw, length_px, live = bins
         _, _, h, w = feat
-        n, p = starts.shape[0] // 2, lvl.bins
-        aw, dw, length, live = lvl.axis(starts * lvl.scale, ends * lvl.scale, max(h, w))
+        n, p = length_px.shape[0] // 2, lvl.bins
+        cols = slice(first_bin, first_bin + p)
+        weights = weights[:, cols]
+        length = length_px * lvl.scale
         area = length[:n] * length[n:]  # P^2 times the bin area
         has_area = area > 0
-        return cls(n, aw[:n, :, :h], aw[n:, :, :w].contiguous(), dw, length,
-                   torch.where(has_area, (p * p) / area, 0.0), has_area.repeat(2) & live)
+        return cls(n, weights[:n, :, :w].contiguous(), weights[n:, :, :h], dw[:, :, cols], length,
+                   torch.where(has_area, (p * p) / area, 0.0)[:, None, None, None], has_area.repeat(2) & live)
 
 
 class ClosedFormIoU:
@@ -155,12 +175,14 @@ class ClosedFormIoU:
 
     Layout: features are kept as ``[H, W*C]`` (channels innermost) and pooled maps as ``[N, P, Q, C]``, so that
     every product has the 256 channels as its long, contiguous dimension; the fully connected weights are permuted
-    to that order once. Per level the chain is: bin weights, pooling, fully connected layer, ReLU mask, and back to
-    the box edges; the two levels meet only when their IoU shares and gradients are added.
+    to that order once. The bin weights of both levels come from one pass (:class:`_BinWeights`); then per level the
+    chain is: pooling, fully connected layer, ReLU mask, and back to the box edges; the levels meet again when their
+    IoU shares and edge gradients are added.
     """
 
     def __init__(self, net: nn.Module) -> None:
         self.levels = [_Level(net.prroi_pool3t, net.fc3_rt), _Level(net.prroi_pool4t, net.fc4_rt)]
+        self.bin_weights = _BinWeights(self.levels)
         out = net.iou_predictor
         out_weight = out.weight.detach()[0]  # [O3 + O4]
         self.out_bias = out.bias.detach()[0] if out.bias is not None else torch.zeros(())
@@ -198,22 +220,28 @@ class ClosedFormIoU:
         per level, already multiplied by the modulation vectors, or the result of :meth:`prepare`)."""
         if isinstance(feats[0], torch.Tensor):
             feats = self.prepare(feats)
-        # rows (y) and columns (x) of all boxes in one pass (the same for every level up to the scale)
-        starts = torch.cat((boxes[:, 1], boxes[:, 0]))
-        ends = torch.cat((boxes[:, 1] + boxes[:, 3], boxes[:, 0] + boxes[:, 2]))
-        parts = [self._level(i, feat, starts, ends) for i, feat in enumerate(feats)]
-        return parts[0][0] + parts[1][0] + self.out_bias, parts[0][1] + parts[1][1]
+        n = boxes.shape[0]
+        # the intervals: columns (x) of all boxes, then their rows (y)
+        lo = boxes[:, :2]
+        starts, ends = lo.t().reshape(-1), (lo + boxes[:, 2:]).t().reshape(-1)
+        bins = self.bin_weights(starts, ends, max(max(h, w) for _, _, h, w in feats))
+        parts = [self._level(i, feat, bins) for i, feat in enumerate(feats)]
+        edges = parts[0][1] + parts[1][1]  # dIoU/d[starts; ends] [2, 2N]
+        # x0 = x and x1 = x + w (y likewise): d/dx = d/dx0 + d/dx1 and d/dw = d/dx1
+        grad = torch.cat((edges[0] + edges[1], edges[1])).reshape(4, n).t()
+        return parts[0][0] + parts[1][0] + self.out_bias, grad
 
-    def _level(self, i: int, feat: Feature, starts: torch.Tensor, ends: torch.Tensor
+    def _level(self, i: int, feat: Feature, bins: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Level ``i``'s share of the IoU (``[N]``, without the output bias) and of its box gradient (``[N, 4]``)."""
+        """Level ``i``'s share of the IoU (``[N]``, without the output bias) and of the gradient w.r.t. the interval
+        edges (``[2, 2N]``, pixels)."""
         lvl = self.levels[i]
-        ax = _Axes.of(lvl, feat, starts, ends)
+        ax = _Axes.of(lvl, self.bin_weights.first_bin[i], feat, bins)
         my, pool, z = self._forward(lvl, feat, ax)
         iou, mask = self._activate(i, z)
         g_pool = self.pooled_grads[i](mask).reshape(pool.shape)  # dIoU/dpooled
         g_edges, gp = self._backward(lvl, feat, ax, my, pool, g_pool)
-        return iou, self._box_gradient(lvl, ax, g_edges, gp)
+        return iou, self._edge_gradient(lvl, ax, g_edges, gp)
 
     @staticmethod
     def _forward(lvl: _Level, feat: Feature, ax: _Axes) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -223,7 +251,7 @@ class ClosedFormIoU:
         n, p = ax.n, lvl.bins
         # rows: one product for all boxes; columns: per box, shared over the bin rows
         my = (ax.wy.reshape(n * p, h) @ f_hwc).reshape(n, p, w, c)
-        pool = torch.matmul(ax.wx[:, None], my) * ax.inv_area[:, None, None, None]
+        pool = torch.matmul(ax.wx[:, None], my) * ax.inv_area
         return my, pool, pool.reshape(n, -1) @ lvl.weight_pqc.t()
 
     def _activate(self, i: int, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -237,24 +265,21 @@ class ClosedFormIoU:
     @staticmethod
     def _backward(lvl: _Level, feat: Feature, ax: _Axes, my: torch.Tensor, pool: torch.Tensor, g_pool: torch.Tensor
                   ) -> tuple[torch.Tensor, torch.Tensor]:
-        """dIoU/d[box edge starts, ends] through the bin weights (``[2, 2N]``: rows of all boxes, then columns) and
+        """dIoU/d[box edge starts, ends] through the bin weights (``[2, 2N]``: columns of all boxes, then rows) and
         ``sum(dIoU/dpool * pool)`` per box (for the 1/area factor), from dIoU/dpooled ``g_pool [N, P, Q, C]``."""
         f_hwc, _, h, w = feat
         n, p = ax.n, lvl.bins
         gp = (g_pool * pool).sum(dim=(1, 2, 3))
-        g_u = g_pool * ax.inv_area[:, None, None, None]  # w.r.t. the unnormalised bin integrals
+        g_u = g_pool * ax.inv_area  # w.r.t. the unnormalised bin integrals
         sx = torch.matmul(g_u, my.transpose(2, 3)).sum(1)  # sensitivity to the column weights [N, Q, W]
         g_my = torch.matmul(ax.wx.transpose(1, 2)[:, None], g_u)  # [N, P, W, C]
         r = (g_my.reshape(n * p, -1) @ f_hwc.t()).reshape(n, p, h)  # sensitivity to the row weights [N, P, H]
-        g_edges = torch.cat(((r * ax.dw[:, :n, :, :h]).sum((2, 3)), (sx * ax.dw[:, n:, :, :w]).sum((2, 3))), dim=1)
+        g_edges = torch.cat(((sx * ax.dw[:, :n, :, :w]).sum((2, 3)), (r * ax.dw[:, n:, :, :h]).sum((2, 3))), dim=1)
         return g_edges, gp
 
     @staticmethod
-    def _box_gradient(lvl: _Level, ax: _Axes, g_edges: torch.Tensor, gp: torch.Tensor) -> torch.Tensor:
-        """dIoU/d[x, y, w, h] ``[N, 4]`` from the edge sensitivities, adding the 1/area factor's part:
-        d(1/area)/d(edge) * area = -d(length)/d(edge) / length."""
-        n = ax.n
+    def _edge_gradient(lvl: _Level, ax: _Axes, g_edges: torch.Tensor, gp: torch.Tensor) -> torch.Tensor:
+        """dIoU/d[starts; ends] ``[2, 2N]`` in pixels from the sensitivities through the bin weights, adding the 1/area
+        factor's part: d(1/area)/d(edge) * area = -d(length)/d(edge) / length (+1/length for a start, -1 for an end)."""
         k = torch.where(ax.area_edges, gp.repeat(2) / ax.length, 0.0)
-        g_start, g_end = g_edges[0] + k, g_edges[1] - k
-        g_pos = g_start + g_end  # moving a box moves both of its edges
-        return torch.stack((g_pos[n:], g_pos[:n], g_end[n:], g_end[:n]), dim=1) * lvl.scale
+        return (g_edges + torch.stack((k, -k))) * lvl.scale
