@@ -54,6 +54,13 @@ def test_channels_last_gives_same_features(net):
     im = torch.rand(1, 3, 96, 96) * 255
     torch.testing.assert_close(fast.extract(im), plain.extract(im), atol=1e-4, rtol=1e-4)
     assert fast.iounet_backbone_features[0].is_contiguous()
+    # the IoU-Net runs channels-last too (its convolutions read the channels-last maps) and gives the same features
+    assert fast.iou_predictor.conv3_1t[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert plain.iou_predictor.conv3_1t[0].weight.is_contiguous()
+    with torch.no_grad():
+        for a, b in zip(fast.iou_predictor.get_iou_feat(fast.iounet_backbone_features),
+                        plain.iou_predictor.get_iou_feat(plain.iounet_backbone_features), strict=True):
+            torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
 
 
 def test_network_path_resolution(tmp_path, monkeypatch):
