@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["empty_output", "hat_cdf", "prroi_pool2d_reference", "validate_inputs"]
+__all__ = ["empty_output", "hat_and_cdf", "hat_cdf", "prroi_pool2d_reference", "validate_inputs"]
 
 # A padded per-image batch may hold at most this many times the real roi count (plus slack) before we fall back to a
 # per-image loop; this keeps memory bounded when the rois are spread very unevenly over the images.
@@ -30,6 +30,15 @@ def hat_cdf(t: torch.Tensor) -> torch.Tensor:
     """Antiderivative ``Hc`` of the bilinear hat kernel ``max(0, 1 - |t|)`` (0 below -1, 1 above 1)."""
     t = t.clamp(-1.0, 1.0)
     return torch.where(t <= 0, 0.5 * (t + 1.0) ** 2, 1.0 - 0.5 * (1.0 - t) ** 2)
+
+
+def hat_and_cdf(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(h(t), Hc(t))``, the hat kernel and its antiderivative, from one clamp of ``t`` (for callers that need both,
+    such as box gradients, where ``h`` is the derivative of the bin weights w.r.t. a bin edge). On ``[-1, 1]``,
+    ``Hc(t) = 1/2 + t - t |t| / 2``: the same function as :func:`hat_cdf`, written with the ``|t|`` the hat needs."""
+    t = t.clamp(-1.0, 1.0)  # |t| >= 1 is flat for both functions
+    a = t.abs()
+    return 1 - a, torch.addcmul(t + 0.5, t, a, value=-0.5)
 
 
 def validate_inputs(features: torch.Tensor, rois: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from prroi_pooling import PrRoIPool2D, prroi_pool2d, prroi_pool2d_reference
 from prroi_pooling import functional as prroi_functional
-from prroi_pooling.functional import hat_cdf
+from prroi_pooling.functional import hat_and_cdf, hat_cdf
 
 F64 = torch.float64
 
@@ -49,6 +49,13 @@ def test_hat_cdf_hand_values() -> None:
     t = torch.tensor([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0], dtype=F64)
     expected = torch.tensor([0.0, 0.0, 0.125, 0.5, 0.875, 1.0, 1.0], dtype=F64)
     torch.testing.assert_close(hat_cdf(t), expected)
+
+
+def test_hat_and_cdf_equal_the_hat_kernel_and_hat_cdf() -> None:
+    t = torch.linspace(-2.5, 2.5, 101, dtype=F64)
+    hat, cdf = hat_and_cdf(t)
+    torch.testing.assert_close(hat, (1 - t.abs()).clamp(min=0))
+    torch.testing.assert_close(cdf, hat_cdf(t))
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

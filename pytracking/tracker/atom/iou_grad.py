@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from prroi_pooling.functional import hat_and_cdf
+
 __all__ = ["ClosedFormIoU"]
 
 Feature = tuple[torch.Tensor, int, int, int]  # ([H, W*C] matrix, C, H, W), see ClosedFormIoU.prepare
@@ -91,10 +93,7 @@ class _BinWeights:
         length = diff.clamp(min=0)
         frac, scale, grid = self._table(size, start)
         edges = torch.addcmul(start[:, None], length[:, None], frac) * scale  # [M, E]
-        t = (edges[:, :, None] - grid).clamp_(-1.0, 1.0)  # [M, E, size]; |t| >= 1 is flat for both functions
-        a = t.abs()
-        hat = 1 - a  # h(t) = max(0, 1 - |t|)
-        cdf = torch.addcmul(t + 0.5, t, a, value=-0.5)  # Hc(t) = 1/2 + t - t |t| / 2 on [-1, 1]
+        hat, cdf = hat_and_cdf(edges[:, :, None] - grid)  # [M, E, size] each
         # d e_k / d end = s k / P where the interval is live, d e_k / d start = s - that; the factor s is applied by
         # the caller (ClosedFormIoU._edge_gradient) once per level
         hat_end = hat * torch.where(live[:, None], frac, 0.0)[:, :, None]
